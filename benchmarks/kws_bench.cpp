@@ -1,0 +1,138 @@
+// kws-bench: libkws against its peers, measured in one run and printed as a table of ratios.
+//
+//   kws-bench [features] [--json] [--iterations N] [--no-peers]
+//
+// features: log-mel and MFCC of a 1 s clip, libkws vs torchaudio (1 thread). ratio = the peer's
+// time / this row's time, so > 1 means faster than the peer. Peers run as subprocesses
+// (benchmarks/*.py with /usr/bin/python3); a missing peer is reported, not fatal.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "kws/features.hpp"
+
+namespace {
+
+struct Options {
+  bool json = false;
+  bool peers = true;
+  int iterations = 300;
+};
+
+struct Row {
+  std::string name, impl;
+  int threads = 1;
+  double ms = 0.0;
+  double ratio = 0.0;  // reference time / ms
+};
+
+double median_ms(const std::function<void()>& run, int iterations) {
+  for (int i = 0; i < std::max(3, iterations / 10); ++i) run();  // warm caches and allocations
+  std::vector<double> times;
+  times.reserve(std::size_t(iterations));
+  for (int i = 0; i < iterations; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    run();
+    times.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+  }
+  std::nth_element(times.begin(), times.begin() + long(times.size() / 2), times.end());
+  return times[times.size() / 2];
+}
+
+// Runs a peer script and returns the JSON objects it printed, one per line.
+std::vector<nlohmann::json> run_peer(const std::string& command) {
+  std::vector<nlohmann::json> rows;
+  FILE* pipe = popen((command + " 2>/dev/null").c_str(), "r");
+  if (!pipe) return rows;
+  char line[4096];
+  while (std::fgets(line, sizeof line, pipe)) {
+    try {
+      rows.push_back(nlohmann::json::parse(line));
+    } catch (const nlohmann::json::exception&) {
+      // not a result line
+    }
+  }
+  pclose(pipe);
+  return rows;
+}
+
+std::vector<Row> bench_features(const Options& options) {
+  std::vector<float> clip(16000);
+  unsigned state = 12345;
+  for (float& x : clip) {  // deterministic noise, like the peers' random clip
+    state = state * 1664525u + 1013904223u;
+    x = 0.1f * (float(state >> 8) / float(1 << 24) - 0.5f);
+  }
+  std::vector<Row> rows;
+  for (auto kind : {kws::FeatureKind::log_mel, kws::FeatureKind::mfcc}) {
+    kws::FeatureConfig config;
+    config.kind = kind;
+    kws::FeatureExtractor batch(config);
+    kws::FeatureMatrix out;
+    const std::string name = kind == kws::FeatureKind::mfcc ? "mfcc_1s" : "log_mel_1s";
+    rows.push_back({name, "libkws", 1, median_ms([&] { batch.compute(clip.data(), clip.size(), out); }, options.iterations)});
+    kws::StreamingFeatureExtractor stream(config);
+    float sink = 0.0f;
+    rows.push_back({name, "libkws-streaming", 1, median_ms([&] {
+                      stream.reset();
+                      for (std::size_t at = 0; at < clip.size(); at += 160)  // 10 ms chunks
+                        stream.push(clip.data() + at, 160, [&](const float* frame) { sink += frame[0]; });
+                    }, options.iterations)});
+  }
+  if (options.peers) {
+    const std::string command = std::string(KWS_PYTHON) + " " + KWS_BENCHMARK_DIR +
+                                "/torchaudio_features.py --iterations " + std::to_string(options.iterations);
+    const auto peers = run_peer(command);
+    if (peers.empty()) std::fprintf(stderr, "kws-bench: torchaudio peer unavailable (%s)\n", command.c_str());
+    for (const auto& peer : peers)
+      rows.push_back({peer.value("name", ""), peer.value("impl", ""), peer.value("threads", 1), peer.value("ms", 0.0)});
+  }
+  for (Row& row : rows) {
+    const auto reference = std::find_if(rows.begin(), rows.end(), [&](const Row& r) {
+      return r.name == row.name && r.impl == "torchaudio";
+    });
+    row.ratio = reference != rows.end() && row.ms > 0 ? reference->ms / row.ms : 0.0;
+  }
+  return rows;
+}
+
+void print(const std::vector<Row>& rows, const Options& options, const char* reference) {
+  if (options.json) {
+    for (const Row& row : rows)
+      std::printf("%s\n", nlohmann::json{{"name", row.name}, {"impl", row.impl}, {"threads", row.threads},
+                                         {"ms", row.ms}, {"ratio", row.ratio}}.dump().c_str());
+    return;
+  }
+  std::printf("%-12s %-18s %7s %10s   %s\n", "name", "impl", "threads", "ms", std::string("x vs ").append(reference).c_str());
+  for (const Row& row : rows)
+    std::printf("%-12s %-18s %7d %10.4f   %s\n", row.name.c_str(), row.impl.c_str(), row.threads, row.ms,
+                row.ratio > 0 ? (std::to_string(row.ratio).substr(0, 5) + "x").c_str() : "-");
+}
+
+int usage() {
+  std::fprintf(stderr, "usage: kws-bench [features] [--json] [--iterations N] [--no-peers]\n");
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options options;
+  std::string suite = "features";
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--json") options.json = true;
+    else if (arg == "--no-peers") options.peers = false;
+    else if (arg == "--iterations" && i + 1 < argc) options.iterations = std::max(1, std::atoi(argv[++i]));
+    else if (arg == "features") suite = arg;
+    else return usage();
+  }
+  print(bench_features(options), options, "torchaudio");
+  return 0;
+}

@@ -1,0 +1,193 @@
+#include "kws/audio.hpp"
+
+#include <sndfile.h>
+#include <soxr.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <memory>
+
+#include "kws/error.hpp"
+
+namespace kws {
+
+namespace {
+
+constexpr int kMaxChannels = 256;
+constexpr int kMaxSampleRate = 768000;
+
+// libsndfile's virtual I/O over a read-only memory image.
+struct MemoryFile {
+  const unsigned char* data;
+  sf_count_t size;
+  sf_count_t position;
+};
+
+sf_count_t memory_length(void* user) { return static_cast<MemoryFile*>(user)->size; }
+sf_count_t memory_seek(sf_count_t offset, int whence, void* user) {
+  auto* file = static_cast<MemoryFile*>(user);
+  sf_count_t base = whence == SEEK_CUR ? file->position : whence == SEEK_END ? file->size : 0;
+  const sf_count_t target = base + offset;
+  if (target < 0 || target > file->size) return -1;
+  file->position = target;
+  return target;
+}
+sf_count_t memory_read(void* destination, sf_count_t count, void* user) {
+  auto* file = static_cast<MemoryFile*>(user);
+  const sf_count_t available = std::max<sf_count_t>(0, file->size - file->position);
+  const sf_count_t n = std::min(count, available);
+  if (n > 0) std::memcpy(destination, file->data + file->position, std::size_t(n));
+  file->position += n;
+  return n;
+}
+sf_count_t memory_write(const void*, sf_count_t, void*) { return 0; }
+sf_count_t memory_tell(void* user) { return static_cast<MemoryFile*>(user)->position; }
+
+struct SndfileCloser {
+  void operator()(SNDFILE* file) const { sf_close(file); }
+};
+using SndfilePtr = std::unique_ptr<SNDFILE, SndfileCloser>;
+
+std::string format_name(int format) {
+  SF_FORMAT_INFO info{};
+  std::string name;
+  info.format = format & SF_FORMAT_TYPEMASK;
+  if (sf_command(nullptr, SFC_GET_FORMAT_INFO, &info, sizeof(info)) == 0 && info.name) name = info.name;
+  info = SF_FORMAT_INFO{};
+  info.format = format & SF_FORMAT_SUBMASK;
+  if (sf_command(nullptr, SFC_GET_FORMAT_INFO, &info, sizeof(info)) == 0 && info.name)
+    name += std::string(name.empty() ? "" : " / ") + info.name;
+  return name;
+}
+
+// libsndfile's message for a failed open, sorted into our error codes.
+[[noreturn]] void throw_open_error(const std::string& source, SNDFILE* attempt) {
+  const int code = sf_error(attempt);
+  const std::string reason = sf_strerror(attempt);
+  const ErrorCode kind = code == SF_ERR_UNRECOGNISED_FORMAT ? ErrorCode::unsupported_format
+                         : code == SF_ERR_SYSTEM            ? ErrorCode::io
+                                                            : ErrorCode::corrupt_data;
+  throw FileError(kind, source + ": cannot read audio: " + reason);
+}
+
+void check_info(const std::string& source, const SF_INFO& info, const AudioReadOptions& options) {
+  if (info.channels <= 0 || info.channels > kMaxChannels)
+    throw FileError(ErrorCode::corrupt_data,
+                    source + ": invalid channel count " + std::to_string(info.channels));
+  if (info.samplerate <= 0 || info.samplerate > kMaxSampleRate)
+    throw FileError(ErrorCode::corrupt_data,
+                    source + ": invalid sample rate " + std::to_string(info.samplerate));
+  if (info.frames < 0)
+    throw FileError(ErrorCode::corrupt_data, source + ": invalid frame count");
+  if (options.max_seconds > 0 && double(info.frames) / info.samplerate > options.max_seconds)
+    throw FileError(ErrorCode::invalid_argument,
+                    source + ": " + std::to_string(double(info.frames) / info.samplerate) +
+                        " s is longer than the limit of " + std::to_string(options.max_seconds) + " s");
+  if (options.target_sample_rate < 0 || options.target_sample_rate > kMaxSampleRate)
+    throw InvalidArgument("target_sample_rate " + std::to_string(options.target_sample_rate) +
+                          " out of range [0, " + std::to_string(kMaxSampleRate) + "]");
+}
+
+Audio decode(const std::string& source, SNDFILE* file, const SF_INFO& info, const AudioReadOptions& options) {
+  check_info(source, info, options);
+  Audio audio;
+  audio.sample_rate = info.samplerate;
+  // Never trust the header's frame count for allocation: grow with what actually decodes, so a
+  // lying header costs nothing and a truncated file yields the audio that is there.
+  const std::size_t channels = std::size_t(info.channels);
+  const sf_count_t block_frames = 16384;
+  std::vector<float> block(std::size_t(block_frames) * channels);
+  const double limit_frames = options.max_seconds > 0 ? options.max_seconds * info.samplerate : 0.0;
+  for (;;) {
+    const sf_count_t got = sf_readf_float(file, block.data(), block_frames);
+    if (got <= 0) break;
+    const std::size_t start = audio.samples.size();
+    audio.samples.resize(start + std::size_t(got));
+    for (std::size_t f = 0; f < std::size_t(got); ++f) {
+      float sum = 0.0f;
+      for (std::size_t c = 0; c < channels; ++c) sum += block[f * channels + c];
+      audio.samples[start + f] = channels == 1 ? sum : sum / float(channels);
+    }
+    if (limit_frames > 0 && double(audio.samples.size()) > limit_frames)
+      throw FileError(ErrorCode::invalid_argument,
+                      source + ": longer than the limit of " + std::to_string(options.max_seconds) + " s");
+  }
+  if (sf_error(file) != SF_ERR_NO_ERROR && audio.samples.empty())
+    throw FileError(ErrorCode::corrupt_data, source + ": cannot decode audio: " + sf_strerror(file));
+  for (float& sample : audio.samples)
+    if (!std::isfinite(sample)) sample = 0.0f;  // float WAVs may carry NaN/Inf; keep the math sane
+  if (options.target_sample_rate > 0 && options.target_sample_rate != audio.sample_rate) {
+    audio.samples = resample(audio.samples.data(), audio.samples.size(), audio.sample_rate,
+                             options.target_sample_rate);
+    audio.sample_rate = options.target_sample_rate;
+  }
+  return audio;
+}
+
+}  // namespace
+
+AudioInfo probe_audio(const std::string& path) {
+  SF_INFO info{};
+  SndfilePtr file(sf_open(path.c_str(), SFM_READ, &info));
+  if (!file) throw_open_error(path, nullptr);
+  check_info(path, info, AudioReadOptions{0, 0.0});
+  return AudioInfo{info.samplerate, info.channels, std::int64_t(info.frames), format_name(info.format)};
+}
+
+Audio read_audio(const std::string& path, const AudioReadOptions& options) {
+  SF_INFO info{};
+  SndfilePtr file(sf_open(path.c_str(), SFM_READ, &info));
+  if (!file) throw_open_error(path, nullptr);
+  return decode(path, file.get(), info, options);
+}
+
+Audio read_audio(const void* data, std::size_t size, const AudioReadOptions& options) {
+  const std::string source = "audio buffer";
+  if (data == nullptr && size > 0) throw InvalidArgument("audio buffer is null");
+  if (size == 0) throw FileError(ErrorCode::corrupt_data, source + ": empty (0 bytes)");
+  MemoryFile memory{static_cast<const unsigned char*>(data), sf_count_t(size), 0};
+  SF_VIRTUAL_IO io{memory_length, memory_seek, memory_read, memory_write, memory_tell};
+  SF_INFO info{};
+  SndfilePtr file(sf_open_virtual(&io, SFM_READ, &info, &memory));
+  if (!file) throw_open_error(source, nullptr);
+  return decode(source, file.get(), info, options);
+}
+
+void write_wav(const std::string& path, const float* samples, std::size_t count, int sample_rate,
+               WavEncoding encoding) {
+  if (samples == nullptr && count > 0) throw InvalidArgument("samples is null");
+  if (sample_rate <= 0 || sample_rate > kMaxSampleRate)
+    throw InvalidArgument("sample rate " + std::to_string(sample_rate) + " out of range");
+  SF_INFO info{};
+  info.samplerate = sample_rate;
+  info.channels = 1;
+  info.format = SF_FORMAT_WAV | (encoding == WavEncoding::pcm16 ? SF_FORMAT_PCM_16 : SF_FORMAT_FLOAT);
+  SndfilePtr file(sf_open(path.c_str(), SFM_WRITE, &info));
+  if (!file)
+    throw FileError(ErrorCode::io, path + ": cannot write: " + sf_strerror(nullptr));
+  // Clip rather than wrap around when converting to integers.
+  sf_command(file.get(), SFC_SET_CLIPPING, nullptr, SF_TRUE);
+  if (sf_writef_float(file.get(), samples, sf_count_t(count)) != sf_count_t(count))
+    throw FileError(ErrorCode::io, path + ": write failed: " + sf_strerror(file.get()));
+}
+
+std::vector<float> resample(const float* samples, std::size_t count, int from_rate, int to_rate) {
+  if (from_rate <= 0 || to_rate <= 0 || from_rate > kMaxSampleRate || to_rate > kMaxSampleRate)
+    throw InvalidArgument("resample: sample rates must be in [1, " + std::to_string(kMaxSampleRate) +
+                          "], got " + std::to_string(from_rate) + " -> " + std::to_string(to_rate));
+  if (samples == nullptr && count > 0) throw InvalidArgument("resample: samples is null");
+  if (from_rate == to_rate || count == 0) return std::vector<float>(samples, samples + count);
+  const double ratio = double(to_rate) / from_rate;
+  std::vector<float> out(std::size_t(std::ceil(double(count) * ratio)) + 1);
+  std::size_t used = 0, produced = 0;
+  const soxr_io_spec_t io = soxr_io_spec(SOXR_FLOAT32_I, SOXR_FLOAT32_I);
+  const soxr_quality_spec_t quality = soxr_quality_spec(SOXR_HQ, 0);
+  const soxr_error_t error = soxr_oneshot(from_rate, to_rate, 1, samples, count, &used, out.data(),
+                                          out.size(), &produced, &io, &quality, nullptr);
+  if (error) throw Error(ErrorCode::internal, std::string("resample: ") + error);
+  out.resize(produced);
+  return out;
+}
+
+}  // namespace kws

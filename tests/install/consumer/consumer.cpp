@@ -1,0 +1,16 @@
+// A program that only knows the installed libkws headers and library.
+#include <kws/features.hpp>
+#include <kws/version.hpp>
+
+#include <cmath>
+#include <cstdio>
+#include <vector>
+
+int main() {
+  std::vector<float> tone(16000);
+  for (std::size_t i = 0; i < tone.size(); ++i) tone[i] = 0.5f * float(std::sin(0.2 * double(i)));
+  kws::FeatureExtractor extractor{kws::FeatureConfig{}};
+  const kws::FeatureMatrix features = extractor.compute(tone);
+  std::printf("libkws %s: %zu x %zu log-mel\n", KWS_VERSION_STRING, features.rows, features.cols);
+  return features.rows == 40 && features.cols == 101 ? 0 : 1;
+}
