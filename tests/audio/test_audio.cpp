@@ -188,25 +188,16 @@ TEST_CASE("bad audio input gets a clear FileError and never a crash") {
   write_bytes(dir.file("noise.bin"), std::vector<char>(4096, '\x5a'));
   expect_rejected(dir.file("noise.bin"));
 
-  auto zero_channels = wav_header(1, 0, 16000, 16, 8000);
-  zero_channels.resize(44 + 8000);
-  write_bytes(dir.file("zero_channels.wav"), zero_channels);
-  expect_rejected(dir.file("zero_channels.wav"));
-
-  auto zero_rate = wav_header(1, 1, 0, 16, 8000);
-  zero_rate.resize(44 + 8000);
-  write_bytes(dir.file("zero_rate.wav"), zero_rate);
-  expect_rejected(dir.file("zero_rate.wav"));
-
-  auto unknown_codec = wav_header(0x1234, 1, 16000, 16, 8000);
-  unknown_codec.resize(44 + 8000);
-  write_bytes(dir.file("unknown_codec.wav"), unknown_codec);
-  expect_rejected(dir.file("unknown_codec.wav"));
-
-  auto absurd_channels = wav_header(1, 60000, 16000, 16, 8000);
-  absurd_channels.resize(44 + 8000);
-  write_bytes(dir.file("absurd_channels.wav"), absurd_channels);
-  expect_rejected(dir.file("absurd_channels.wav"));
+  // Crafted headers, each followed by 8000 bytes of zeros.
+  auto reject_header = [&](const std::string& name, std::vector<char> header) {
+    header.resize(44 + 8000);
+    write_bytes(dir.file(name), header);
+    expect_rejected(dir.file(name));
+  };
+  reject_header("zero_channels.wav", wav_header(1, 0, 16000, 16, 8000));
+  reject_header("zero_rate.wav", wav_header(1, 1, 0, 16, 8000));
+  reject_header("unknown_codec.wav", wav_header(0x1234, 1, 16000, 16, 8000));
+  reject_header("absurd_channels.wav", wav_header(1, 60000, 16000, 16, 8000));
 
   CHECK_THROWS_AS(kws::read_audio(dir.file("does_not_exist.wav")), kws::FileError);
   try {
