@@ -17,41 +17,15 @@ the reference names. Shape walk-through for the 40-mel, 101-frame recipe (b = in
 Every stage's first block changes the channel count, so it is a "transition" block (1x1 conv in
 front, no identity shortcut); the other blocks keep the channel count and add the identity.
 """
-from typing import List
-
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-#: Widths of the paper (BC-ResNet-tau); base channel count is int(8 * tau).
-SUPPORTED_TAUS = (1, 1.5, 2, 3, 6, 8)
-#: Number of BC-ResBlocks per stage.
-BLOCKS_PER_STAGE = (2, 2, 4, 4)
-#: Stages whose first block halves the frequency axis.
-FREQUENCY_STRIDED_STAGES = (1, 2)
-#: SubSpectralNorm splits the frequency axis into this many sub-bands (paper Sec. 3.2).
-SUB_BANDS = 5
+from .architecture import (BLOCKS_PER_STAGE, FREQUENCY_STRIDED_STAGES, SUB_BANDS,
+                           SUPPORTED_TAUS, base_channels, check_tau, stage_channels)
+
 #: Dropout2d probability inside the temporal branch (inactive in eval mode).
 DROPOUT = 0.1
-
-
-def base_channels(tau: float) -> int:
-    """Base channel count b of BC-ResNet-tau, as the reference computes it: int(8 * tau)."""
-    return int(8 * tau)
-
-
-def stage_channels(tau: float) -> List[int]:
-    """Channel counts [head, stage0, stage1, stage2, stage3, classifier] of BC-ResNet-tau."""
-    b = base_channels(tau)
-    return [2 * b, b, int(1.5 * b), 2 * b, int(2.5 * b), 4 * b]
-
-
-def check_tau(tau: float) -> float:
-    """Return tau if it is one of SUPPORTED_TAUS, else raise ValueError."""
-    if isinstance(tau, bool) or not isinstance(tau, (int, float)) or tau not in SUPPORTED_TAUS:
-        supported = ", ".join(str(t) for t in SUPPORTED_TAUS)
-        raise ValueError(f"unsupported BC-ResNet width tau={tau!r}; supported: {supported}")
-    return tau
 
 
 class SubSpectralNorm(nn.Module):
@@ -75,6 +49,20 @@ class SubSpectralNorm(nn.Module):
         x = x.reshape(batch, channels * self.sub_bands, height // self.sub_bands, width)
         x = self.ssnorm(x)
         return x.reshape(batch, channels, height, width)
+
+
+class FrequencyAveragePool(nn.AdaptiveAvgPool2d):
+    """AdaptiveAvgPool2d((1, None)): mean over the frequency axis, time kept.
+
+    Computed as ``x.mean(2, keepdim=True)`` because torch 1.13 cannot export adaptive pooling
+    with a non-constant output size to ONNX (the time axis is dynamic); the result is the same.
+    """
+
+    def __init__(self):
+        super().__init__((1, None))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.mean(dim=2, keepdim=True)
 
 
 class ConvBNReLU(nn.Module):
@@ -127,7 +115,7 @@ class BCResBlock(nn.Module):
                                  padding=(1, 0), groups=out_channels, subspectral_norm=True,
                                  activation=None))
         self.f2 = nn.Sequential(*layers)
-        self.avg_gpool = nn.AdaptiveAvgPool2d((1, None))
+        self.avg_gpool = FrequencyAveragePool()
         dilation = 2 ** stage_index
         self.f1 = nn.Sequential(
             ConvBNReLU(out_channels, out_channels, (1, 3), padding=(0, dilation),
@@ -208,3 +196,30 @@ def bcresnet(tau: float, num_classes: int = 12) -> BCResNets:
 def count_parameters(model: nn.Module) -> int:
     """Number of trainable parameters (BN running statistics excluded), as papers report."""
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+def model_from_tensors(tau: float, num_classes: int, tensors) -> BCResNets:
+    """BC-ResNet-tau in eval mode holding ``tensors`` (name -> array or tensor: a state_dict,
+    num_batches_tracked optional). Raises ValueError on missing, unexpected or misshapen tensors."""
+    model = bcresnet(tau, num_classes)
+    state = {name: torch.as_tensor(value, dtype=torch.float32) if "num_batches" not in name
+             else torch.as_tensor(value) for name, value in tensors.items()}
+    try:
+        result = model.load_state_dict(state, strict=False)
+    except RuntimeError as error:  # shape mismatches
+        raise ValueError(f"tensors do not fit BC-ResNet tau={tau} with {num_classes} classes: "
+                         f"{error}") from None
+    missing = [k for k in result.missing_keys if not k.endswith("num_batches_tracked")]
+    if missing or result.unexpected_keys:
+        raise ValueError(f"tensors do not fit BC-ResNet tau={tau} with {num_classes} classes: "
+                         f"missing {missing}, unexpected {result.unexpected_keys}")
+    return model.eval()
+
+
+def load_model_file(path):
+    """Read a libkws model file; return (BC-ResNet in eval mode, kws.modelfile.ModelFile)."""
+    from .modelfile import read_model_file
+
+    model_file = read_model_file(path)
+    model = model_from_tensors(model_file.tau, model_file.num_classes, model_file.tensors)
+    return model, model_file
