@@ -5,7 +5,7 @@ A libkws model file stores, under the metadata key "feature_config", exactly the
 
 * validates and normalises such a record (pure Python, no torch needed), and
 * computes the features with torchaudio exactly as a user training the model would
-  (:func:`compute_features`); torch and torchaudio are imported only when it is called, so that
+  (:func:`compute_features`, :func:`feature_extractor`); torch and torchaudio are imported only when it is called, so that
   ``kws.modelfile`` can validate files without torch.
 
 The defaults are the BC-ResNet recipe: MelSpectrogram(16 kHz, n_fft 512, win 480, hop 160,
@@ -126,19 +126,13 @@ def feature_size(config: Optional[Mapping[str, Any]] = None) -> int:
     return cfg["n_mfcc"] if cfg["kind"] == "mfcc" else cfg["n_mels"]
 
 
-def compute_features(waveform, config: Optional[Mapping[str, Any]] = None):
-    """Features of ``waveform`` ([..., samples] float tensor or array, in [-1, 1]) per ``config``
-    (default: the BC-ResNet recipe), as a float32 torch tensor [..., n_features, frames].
-
-    Pass [batch, 1, samples] to get the model input [batch, 1, n_features, frames]. With
-    log == "decibel" and top_db set, torchaudio clamps relative to the maximum over the last
-    three dims of the spectrogram, i.e. per clip for [samples] or [batch, 1, samples] input.
-    """
+def feature_extractor(config: Optional[Mapping[str, Any]] = None):
+    """A function waveform -> features per ``config`` (default: the BC-ResNet recipe), with the
+    torchaudio transforms (window, mel filterbank, DCT) built once. See compute_features."""
     import torch
     import torchaudio
 
     cfg = validate_feature_config(config if config is not None else FEATURE_CONFIG_DEFAULTS)
-    waveform = torch.as_tensor(waveform, dtype=torch.float32)
     mel_spectrogram = torchaudio.transforms.MelSpectrogram(
         sample_rate=cfg["sample_rate"],
         n_fft=cfg["n_fft"],
@@ -154,17 +148,33 @@ def compute_features(waveform, config: Optional[Mapping[str, Any]] = None):
         norm=None if cfg["mel_norm"] == "none" else "slaney",
         mel_scale=cfg["mel_scale"],
     )
-    features = mel_spectrogram(waveform)
-    if cfg["log"] == "natural":
-        features = (features + cfg["log_offset"]).log()
-    else:
-        # AmplitudeToDB("power"): 10*log10(max(x, 1e-10)), then clamp to max - top_db.
-        features = torchaudio.transforms.AmplitudeToDB("power", top_db=cfg["top_db"])(features)
-    if cfg["kind"] == "mfcc":
-        # Same as torchaudio.transforms.MFCC: DCT-II (ortho) over the mel axis.
-        dct = torchaudio.functional.create_dct(cfg["n_mfcc"], cfg["n_mels"], "ortho")
-        features = torch.matmul(features.transpose(-1, -2), dct).transpose(-1, -2)
-    return features
+    # AmplitudeToDB("power"): 10*log10(max(x, 1e-10)), then clamp to max - top_db.
+    to_decibel = torchaudio.transforms.AmplitudeToDB("power", top_db=cfg["top_db"])
+    # Same as torchaudio.transforms.MFCC: DCT-II (ortho) over the mel axis.
+    dct = torchaudio.functional.create_dct(cfg["n_mfcc"], cfg["n_mels"], "ortho")
+
+    def extract(waveform):
+        features = mel_spectrogram(torch.as_tensor(waveform, dtype=torch.float32))
+        if cfg["log"] == "natural":
+            features = (features + cfg["log_offset"]).log()
+        else:
+            features = to_decibel(features)
+        if cfg["kind"] == "mfcc":
+            features = torch.matmul(features.transpose(-1, -2), dct).transpose(-1, -2)
+        return features
+
+    return extract
+
+
+def compute_features(waveform, config: Optional[Mapping[str, Any]] = None):
+    """Features of ``waveform`` ([..., samples] float tensor or array, in [-1, 1]) per ``config``
+    (default: the BC-ResNet recipe), as a float32 torch tensor [..., n_features, frames].
+
+    Pass [batch, 1, samples] to get the model input [batch, 1, n_features, frames]. With
+    log == "decibel" and top_db set, torchaudio clamps relative to the maximum over the last
+    three dims of the spectrogram, i.e. per clip for [samples] or [batch, 1, samples] input.
+    """
+    return feature_extractor(config)(waveform)
 
 
 def num_frames(num_samples: int, config: Optional[Mapping[str, Any]] = None) -> int:
