@@ -26,6 +26,7 @@ import json
 import pathlib
 import subprocess
 import sys
+from typing import List, Optional
 
 import numpy as np
 import torch
@@ -57,9 +58,16 @@ ACTIVATION_TAU = 1
 WEIGHT_GAIN = 4.0
 
 
-def shared_data_dir() -> pathlib.Path:
+def find_shared_data() -> Optional[pathlib.Path]:
     """../shared/data beside this checkout, or beside the main checkout when this is a git
-    worktree elsewhere."""
+    worktree elsewhere; None when neither holds the speech clips."""
+    for candidate in shared_data_candidates():
+        if (candidate / SPEECH_FOLDERS[0]).is_dir():
+            return candidate
+    return None
+
+
+def shared_data_candidates() -> List[pathlib.Path]:
     candidates = [ROOT.parent / "shared" / "data"]
     try:
         common = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--path-format=absolute",
@@ -67,12 +75,7 @@ def shared_data_dir() -> pathlib.Path:
         candidates.append(pathlib.Path(common.stdout.strip()).parent.parent / "shared" / "data")
     except (OSError, subprocess.CalledProcessError):
         pass
-    for candidate in candidates:
-        if (candidate / SPEECH_FOLDERS[0]).is_dir():
-            return candidate
-    sys.exit(f"make_golden: speech clips not found; looked for {SPEECH_FOLDERS[0]} under "
-             f"{', '.join(str(c) for c in candidates)}. ../shared/data is needed to regenerate "
-             f"the golden files.")
+    return candidates
 
 
 def speech_features(data_dir: pathlib.Path):
@@ -139,7 +142,11 @@ def dump_activations(model, example) -> list:
 def main() -> None:
     torch.set_num_threads(1)
     assert torch.__version__.startswith("1.13"), f"expected torch 1.13, got {torch.__version__}"
-    data_dir = shared_data_dir()
+    data_dir = find_shared_data()
+    if data_dir is None:
+        sys.exit(f"make_golden: speech clips not found; looked for {SPEECH_FOLDERS[0]} under "
+                 f"{', '.join(str(c) for c in shared_data_candidates())}. ../shared/data is "
+                 f"needed to regenerate the golden files.")
     GOLDEN.mkdir(parents=True, exist_ok=True)
     for stale in [*GOLDEN.glob("*.npy"), *GOLDEN.glob("*.kws")]:
         stale.unlink()

@@ -285,7 +285,10 @@ def _read_tensor(name: str, entry, data: memoryview) -> np.ndarray:
         raise ModelFileError(f"tensor {name}: data_offsets must be [begin, end] ints")
     begin, end = offsets
     count = math.prod(shape)
-    if not 0 <= begin <= end <= len(data) or end - begin != 4 * count:
+    if end > len(data):
+        raise ModelFileError(f"tensor {name}: data_offsets {offsets} extend past the "
+                             f"{len(data)}-byte data section (file truncated?)")
+    if not 0 <= begin <= end or end - begin != 4 * count:
         raise ModelFileError(f"tensor {name}: data_offsets {offsets} do not hold {count} floats "
                              f"inside the {len(data)}-byte data section")
     if begin % ALIGNMENT:
