@@ -362,3 +362,64 @@ def test_golden_speech_inputs_match_features(make_golden):
     assert sources == [row["clip"] for row in rows if row["source"] == "log_mel"]
     golden = np.load(GOLDEN_DIR / index["inputs"]["file"])[-len(sources):]
     np.testing.assert_allclose(speech.numpy(), golden, atol=1e-4)
+
+
+# --- an independent forward pass, the way the C++ engine computes it --------------------------
+
+def _folded_forward(tensors, inputs, eps=architecture.BN_EPS):
+    """BC-ResNet from the model-file tensors alone, as MODEL_FORMAT.md describes it: BN folded
+    into conv weights, SubSpectralNorm as a per-(channel, sub-band) scale/shift with BN entry
+    c * 5 + g. Uses only torch.nn.functional, no kws.bcresnet modules."""
+    F = torch.nn.functional
+    t = {name: torch.from_numpy(value) for name, value in tensors.items()}
+
+    def fold(prefix):
+        scale = t[f"{prefix}.weight"] / torch.sqrt(t[f"{prefix}.running_var"] + eps)
+        return scale, t[f"{prefix}.bias"] - t[f"{prefix}.running_mean"] * scale
+
+    def conv_bn(conv, bn, x, groups=1, **kwargs):
+        scale, shift = fold(bn)
+        weight = t[f"{conv}.weight"] * scale.view(-1, 1, 1, 1)
+        return F.conv2d(x, weight, shift, groups=groups, **kwargs)
+
+    def subspectral_norm(prefix, x):
+        scale, shift = fold(f"{prefix}.ssnorm")
+        channels, rows = x.shape[1], x.shape[2]
+        per_row = [v.view(channels, architecture.SUB_BANDS)
+                   .repeat_interleave(rows // architecture.SUB_BANDS, dim=1).view(channels, rows, 1)
+                   for v in (scale, shift)]
+        return x * per_row[0] + per_row[1]
+
+    x = F.relu(conv_bn("cnn_head.0", "cnn_head.1", inputs, stride=(2, 1), padding=2))
+    for stage, num_blocks in enumerate(architecture.BLOCKS_PER_STAGE):
+        for block in range(num_blocks):
+            p = f"BCBlocks.{stage}.{block}"
+            transition = f"{p}.f2.1.block.0.weight" in t
+            z = F.relu(conv_bn(f"{p}.f2.0.block.0", f"{p}.f2.0.block.1", x)) if transition else x
+            f2 = f"{p}.f2.{int(transition)}.block"
+            stride = 2 if block == 0 and stage in architecture.FREQUENCY_STRIDED_STAGES else 1
+            z = F.conv2d(z, t[f"{f2}.0.weight"], stride=(stride, 1), padding=(1, 0),
+                         groups=z.shape[1])
+            z = subspectral_norm(f"{f2}.1", z)
+            dilation = 2 ** stage
+            a = F.silu(conv_bn(f"{p}.f1.0.block.0", f"{p}.f1.0.block.1", z.mean(2, keepdim=True),
+                               groups=z.shape[1], padding=(0, dilation), dilation=(1, dilation)))
+            y = z + F.conv2d(a, t[f"{p}.f1.1.weight"])
+            x = F.relu(y if transition else y + x)
+    x = F.conv2d(x, t["classifier.0.weight"], padding=(0, 2), groups=x.shape[1])
+    x = F.relu(conv_bn("classifier.1", "classifier.2", x)).mean((2, 3), keepdim=True)
+    return F.conv2d(x, t["classifier.5.weight"], t["classifier.5.bias"]).flatten(1)
+
+
+@pytest.mark.parametrize("tau", architecture.SUPPORTED_TAUS)
+def test_folded_forward_from_file_matches_model(tmp_path, tau):
+    model = random_model(tau)
+    export(model, tau, LABELS, tmp_path / "model.kws")
+    model_file = read_model_file(tmp_path / "model.kws")
+    for frames in (101, 73):
+        inputs = torch.randn(2, 1, 40, frames)
+        expected = forward(model, inputs)
+        with torch.no_grad():
+            actual = _folded_forward(model_file.tensors, inputs).numpy()
+        np.testing.assert_allclose(actual, expected, rtol=0,
+                                   atol=1e-5 * max(1.0, np.abs(expected).max()))
