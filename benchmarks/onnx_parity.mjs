@@ -2,12 +2,14 @@
 // Checks an ONNX export against PyTorch: runs INPUTS.npy through ONNX Runtime and compares with
 // LOGITS.npy (e.g. tests/model/golden/inputs.npy and logits_tau1.npy).
 //
-//   node benchmarks/onnx_parity.mjs --onnx model.onnx --inputs in.npy --logits out.npy [--atol 1e-4]
+//   node benchmarks/onnx_parity.mjs --onnx model.onnx --inputs in.npy --logits out.npy \
+//        [--atol 1e-4]
 //
 // Prints {"max_abs_diff":...,"ok":true|false} and exits 1 when the difference exceeds atol.
 import { createSession, loadOrt, parseArgs, readNpy } from './ort_common.mjs';
 
-const USAGE = 'onnx_parity.mjs --onnx FILE.onnx --inputs INPUTS.npy --logits LOGITS.npy [--atol 1e-4]';
+const USAGE = 'onnx_parity.mjs --onnx FILE.onnx --inputs INPUTS.npy --logits LOGITS.npy ' +
+              '[--atol 1e-4]';
 
 async function main() {
   const options = parseArgs(process.argv.slice(2),

@@ -43,9 +43,8 @@ async function main() {
   const ort = loadOrt();
   const session = await createSession(ort, options.onnx, threads);
   const dims = [batch, 1, FEATURES, frames];
-  const feeds = {
-    [session.inputNames[0]]: new ort.Tensor('float32', pseudoRandomInput(batch * FEATURES * frames), dims),
-  };
+  const input = new ort.Tensor('float32', pseudoRandomInput(batch * FEATURES * frames), dims);
+  const feeds = { [session.inputNames[0]]: input };
   for (let i = 0; i < warmup; i += 1) await session.run(feeds);
   const timesMs = [];
   for (let i = 0; i < iterations; i += 1) {

@@ -9,7 +9,8 @@ Prints one JSON object per line (median wall time per clip, in ms):
     {"impl": "torchaudio", "name": "mfcc_1s", "ms": ...}      the same + DCT-II (40 coefficients)
 
 Both use kws.features.feature_extractor with the BC-ResNet recipe: the torchaudio transforms are
-built once, outside the timed loop, as a streaming front end would. Needs Debian's python3-torch/torchaudio.
+built once, outside the timed loop, as a streaming front end would. Needs Debian's
+python3-torch and python3-torchaudio.
 """
 import argparse
 import json

@@ -8,8 +8,8 @@ python3-numpy) and ../shared/data beside the repository (for two speech clips):
 
 Everything comes from fixed seeds, so a rerun reproduces the same files. Written:
 
-* bcresnet_tau{tau}.kws for every tau in {1, 1.5, 2, 3, 6, 8}: seeded random conv weights, and random
-  statistics and affine parameters in every BatchNorm2d (running_mean ~ N(0, 0.5),
+* bcresnet_tau{tau}.kws for every tau in {1, 1.5, 2, 3, 6, 8}: seeded random conv weights, and
+  random statistics and affine parameters in every BatchNorm2d (running_mean ~ N(0, 0.5),
   running_var ~ U(0.5, 2), weight ~ U(0.5, 1.5), bias ~ N(0, 0.3)), which includes the inner
   BatchNorm of every SubSpectralNorm, so per-sub-band indexing errors show. 12 labels.
 * inputs.npy [4, 1, 40, 101]: rows 0-1 standard normal noise, rows 2-3 log-mel features

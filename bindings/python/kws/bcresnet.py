@@ -24,6 +24,9 @@ from torch import nn
 from .architecture import (BLOCKS_PER_STAGE, FREQUENCY_STRIDED_STAGES, SUB_BANDS,
                            SUPPORTED_TAUS, base_channels, check_tau, stage_channels)
 
+__all__ = ["SUPPORTED_TAUS", "SubSpectralNorm", "FrequencyAveragePool", "ConvBNReLU", "BCResBlock",
+           "BCResNets", "bcresnet", "count_parameters", "model_from_tensors", "load_model_file"]
+
 #: Dropout2d probability inside the temporal branch (inactive in eval mode).
 DROPOUT = 0.1
 

@@ -143,7 +143,8 @@ def _parse_tau(text: str) -> float:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m kws.export", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m kws.export",
+                                     description=__doc__.split("\n\n")[0])
     parser.add_argument("--checkpoint", required=True, help="torch checkpoint (.pt/.pth)")
     parser.add_argument("--tau", required=True, type=_parse_tau, help="width: 1, 1.5, 2, 3, 6, 8")
     parser.add_argument("--labels", required=True,

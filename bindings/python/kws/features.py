@@ -5,8 +5,8 @@ A libkws model file stores, under the metadata key "feature_config", exactly the
 
 * validates and normalises such a record (pure Python, no torch needed), and
 * computes the features with torchaudio exactly as a user training the model would
-  (:func:`compute_features`, :func:`feature_extractor`); torch and torchaudio are imported only when it is called, so that
-  ``kws.modelfile`` can validate files without torch.
+  (:func:`compute_features`, :func:`feature_extractor`); torch and torchaudio are imported
+  only when those are called, so that ``kws.modelfile`` can validate files without torch.
 
 The defaults are the BC-ResNet recipe: MelSpectrogram(16 kHz, n_fft 512, win 480, hop 160,
 40 HTK mels, power 2, centred with reflect padding) followed by log(x + 1e-6).

@@ -179,7 +179,8 @@ def parse_metadata(metadata: Mapping[str, str]) -> Dict[str, Any]:
     except ValueError:
         bn_eps = float("nan")
     if not (math.isfinite(bn_eps) and bn_eps > 0):
-        raise ModelFileError(f"metadata bn_eps must be a positive number, got {metadata['bn_eps']!r}")
+        raise ModelFileError(f"metadata bn_eps must be a positive number, "
+                             f"got {metadata['bn_eps']!r}")
     return {
         "tau": tau,
         "num_classes": num_classes,

@@ -263,7 +263,8 @@ def test_onnx_matches_torch(tmp_path):
     node_script = None if has_python_ort else _onnx_runtime_in_node()
     if not has_python_ort and node_script is None:
         pytest.skip("no ONNX runtime: onnxruntime is not importable in Python and "
-                    "benchmarks/node_modules has no onnxruntime-node (npm install --ignore-scripts)")
+                    "benchmarks/node_modules has no onnxruntime-node "
+                    "(npm install --ignore-scripts in benchmarks/)")
     model = random_model(1.5)
     onnx_path = tmp_path / "model.onnx"
     export(model, 1.5, LABELS, tmp_path / "model.kws", onnx_path=onnx_path)
