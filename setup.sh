@@ -12,7 +12,7 @@ PACKAGES=(
   build-essential cmake pkg-config git
   libeigen3-dev libkissfft-dev libdnnl-dev doctest-dev nlohmann-json3-dev
   libsndfile1-dev libsoxr-dev libpng-dev
-  python3 python3-torch python3-torchaudio python3-numpy python3-pytest
+  python3 python3-torch python3-torchaudio python3-numpy python3-pytest python3-onnx
 )
 PRESET=release
 JOBS=$(nproc 2>/dev/null || echo 2)
@@ -48,8 +48,20 @@ demo() {
   ./build/$PRESET/examples/kws-features examples/data/yes_no_up_down.wav --png yes_no_up_down.png
 }
 
+node_packages() {
+  # ONNX Runtime (the peer runtime of the benchmarks, and the ONNX export check), from npm with
+  # --ignore-scripts: its bundled linux-x64 CPU library is used as shipped.
+  if ! command -v npm >/dev/null; then
+    log "npm not found: ONNX Runtime checks and benchmarks will be skipped"
+    return
+  fi
+  log "npm packages in benchmarks/ (onnxruntime-node)"
+  (cd benchmarks && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+}
+
 run_tests() {
   deps
+  node_packages
   build
   log "C++ tests, examples and the installed-package consumer (ctest)"
   ctest --preset "$PRESET" -j "$JOBS"
