@@ -1,0 +1,91 @@
+// Engine parity with PyTorch: logits of tests/model/golden (make_golden.py) for all six widths.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "kws/engine.hpp"
+#include "kws/error.hpp"
+#include "kws/npy.hpp"
+#include "test_support.hpp"
+
+namespace {
+
+std::string golden(const std::string& name) { return (kws::test::source_dir() / "model" / "golden" / name).string(); }
+
+constexpr const char* kTaus[] = {"1", "1.5", "2", "3", "6", "8"};
+
+// max|a - b| <= 1e-4 * max(1, max|expected|): relative to the logit scale.
+void check_logits(const std::vector<float>& got, const std::vector<float>& expected, const std::string& what) {
+  REQUIRE(got.size() == expected.size());
+  float scale = 1.0f;
+  for (float v : expected) scale = std::max(scale, std::fabs(v));
+  const float diff = kws::test::max_abs_difference(got.data(), expected.data(), got.size());
+  INFO(what << ": max |diff| " << diff << ", logit scale " << scale);
+  CHECK(diff <= 1e-4f * scale);
+}
+
+void check_parity(kws::Backend backend) {
+  const kws::NpyArray inputs = kws::load_npy(golden("inputs.npy"));
+  const kws::NpyArray odd = kws::load_npy(golden("inputs_odd.npy"));
+  REQUIRE(inputs.shape == std::vector<std::size_t>{4, 1, 40, 101});
+  REQUIRE(odd.shape == std::vector<std::size_t>{1, 1, 40, 73});
+  for (const char* tau : kTaus) {
+    const std::string name = std::string("tau") + tau;
+    const kws::Model model = kws::Model::load(golden("bcresnet_" + name + ".kws"));
+    kws::EngineOptions options;
+    options.backend = backend;
+    options.max_batch = 4;
+    kws::Engine engine(model, options);
+    const kws::NpyArray expected = kws::load_npy(golden("logits_" + name + ".npy"));
+    const kws::NpyArray expected_odd = kws::load_npy(golden("logits_odd_" + name + ".npy"));
+    const std::size_t classes = std::size_t(model.num_classes());
+    REQUIRE(expected.values.size() == 4 * classes);
+
+    // The whole batch at once.
+    std::vector<float> logits(4 * classes);
+    engine.run(inputs.values.data(), 4, 101, logits.data());
+    check_logits(logits, expected.values, name + " batch 4");
+
+    // One item at a time.
+    for (std::size_t i = 0; i < 4; ++i) {
+      std::vector<float> one(classes);
+      engine.run(inputs.values.data() + i * 40 * 101, 1, 101, one.data());
+      check_logits(one, {expected.values.begin() + std::ptrdiff_t(i * classes),
+                         expected.values.begin() + std::ptrdiff_t((i + 1) * classes)},
+                   name + " item " + std::to_string(i));
+    }
+
+    // An odd frame count, below the planned maximum.
+    std::vector<float> odd_logits(classes);
+    engine.run(odd.values.data(), 1, 73, odd_logits.data());
+    check_logits(odd_logits, expected_odd.values, name + " 73 frames");
+  }
+}
+
+}  // namespace
+
+TEST_CASE("reference backend matches PyTorch logits for every width") { check_parity(kws::Backend::reference); }
+
+TEST_CASE("run() rejects batches and frame counts outside the plan") {
+  kws::EngineOptions options;
+  options.max_batch = 2;
+  kws::Engine engine(kws::Model::load(golden("bcresnet_tau1.kws")), options);
+  CHECK(engine.max_frames() == 101);
+  std::vector<float> input(3 * 40 * 102, 0.0f), logits(3 * 12);
+  CHECK_THROWS_AS(engine.run(input.data(), 3, 101, logits.data()), kws::InvalidArgument);
+  CHECK_THROWS_AS(engine.run(input.data(), 0, 101, logits.data()), kws::InvalidArgument);
+  CHECK_THROWS_AS(engine.run(input.data(), 1, 102, logits.data()), kws::InvalidArgument);
+  CHECK_THROWS_AS(engine.run(input.data(), 1, 0, logits.data()), kws::InvalidArgument);
+  CHECK_NOTHROW(engine.run(input.data(), 2, 1, logits.data()));  // a single frame still works
+  for (int i = 0; i < 24; ++i) CHECK(std::isfinite(logits[std::size_t(i)]));
+}
+
+TEST_CASE("backend names") {
+  CHECK(kws::parse_backend("reference") == kws::Backend::reference);
+  CHECK(std::string(kws::backend_name(kws::Backend::onednn)) == "onednn");
+  CHECK_THROWS_AS(kws::parse_backend("cuda"), kws::InvalidArgument);
+  CHECK(kws::backend_available(kws::Backend::reference));
+}
