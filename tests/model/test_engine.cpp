@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "kws/engine.hpp"
@@ -88,4 +89,40 @@ TEST_CASE("backend names") {
   CHECK(std::string(kws::backend_name(kws::Backend::onednn)) == "onednn");
   CHECK_THROWS_AS(kws::parse_backend("cuda"), kws::InvalidArgument);
   CHECK(kws::backend_available(kws::Backend::reference));
+}
+
+TEST_CASE("eigen backend matches PyTorch and agrees with reference within 1e-5") {
+  if (!kws::backend_available(kws::Backend::eigen)) {
+    MESSAGE("libkws built without Eigen; skipped");
+    return;
+  }
+  check_parity(kws::Backend::eigen);
+  const kws::NpyArray inputs = kws::load_npy(golden("inputs.npy"));
+  std::vector<float> random = kws::test::random_signal(2 * 40 * 157, 99, 4.0f);
+  for (const char* tau : kTaus) {
+    const kws::Model model = kws::Model::load(golden(std::string("bcresnet_tau") + tau + ".kws"));
+    kws::EngineOptions options;
+    options.max_batch = 4;
+    options.max_frames = 157;
+    options.backend = kws::Backend::reference;
+    kws::Engine reference(model, options);
+    options.backend = kws::Backend::eigen;
+    kws::Engine eigen(model, options);
+    if (reference.backend() != kws::Backend::reference || eigen.backend() != kws::Backend::eigen) {
+      MESSAGE("KWS_BACKEND overrides the backends; comparison skipped");
+      return;
+    }
+    const std::size_t classes = std::size_t(model.num_classes());
+    for (const auto& [data, batch, frames] :
+         {std::tuple<const float*, int, int>{inputs.values.data(), 4, 101}, {random.data(), 2, 157}, {random.data(), 1, 9}}) {
+      std::vector<float> a(std::size_t(batch) * classes), b(a.size());
+      reference.run(data, batch, frames, a.data());
+      eigen.run(data, batch, frames, b.data());
+      float scale = 1.0f;
+      for (float v : a) scale = std::max(scale, std::fabs(v));
+      const float diff = kws::test::max_abs_difference(a.data(), b.data(), a.size());
+      INFO("tau " << tau << ", " << frames << " frames: max |diff| " << diff << ", scale " << scale);
+      CHECK(diff <= 1e-5f * scale);
+    }
+  }
 }

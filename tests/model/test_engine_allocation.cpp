@@ -25,18 +25,23 @@ void operator delete(void* p) noexcept { std::free(p); }
 void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 TEST_CASE("run() allocates nothing after construction") {
-  const std::string path = (kws::test::source_dir() / "model" / "golden" / "bcresnet_tau1.5.kws").string();
-  kws::EngineOptions options;
-  options.max_batch = 3;
-  options.max_frames = 150;
-  kws::Engine engine(kws::Model::load(path), options);
-  const std::vector<float> input = kws::test::random_signal(3 * 40 * 150, 5, 3.0f);
-  std::vector<float> logits(3 * 12);
+  for (kws::Backend backend : {kws::Backend::reference, kws::Backend::eigen, kws::Backend::onednn}) {
+    if (!kws::backend_available(backend)) continue;
+    CAPTURE(kws::backend_name(backend));
+    const std::string path = (kws::test::source_dir() / "model" / "golden" / "bcresnet_tau8.kws").string();
+    kws::EngineOptions options;
+    options.backend = backend;
+    options.max_batch = 3;
+    options.max_frames = 150;
+    kws::Engine engine(kws::Model::load(path), options);
+    const std::vector<float> input = kws::test::random_signal(3 * 40 * 150, 5, 3.0f);
+    std::vector<float> logits(3 * 12);
 
-  const std::size_t before = allocations.load();
-  for (int frames : {150, 101, 73, 1, 150}) {
-    for (int batch = 1; batch <= 3; ++batch) engine.run(input.data(), batch, frames, logits.data());
+    const std::size_t before = allocations.load();
+    for (int frames : {150, 101, 73, 1, 150}) {
+      for (int batch = 1; batch <= 3; ++batch) engine.run(input.data(), batch, frames, logits.data());
+    }
+    CHECK(allocations.load() == before);
+    for (float v : logits) CHECK(std::isfinite(v));
   }
-  CHECK(allocations.load() == before);
-  for (float v : logits) CHECK(std::isfinite(v));
 }
