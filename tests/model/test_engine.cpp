@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -125,4 +126,19 @@ TEST_CASE("eigen backend matches PyTorch and agrees with reference within 1e-5")
       CHECK(diff <= 1e-5f * scale);
     }
   }
+}
+
+TEST_CASE("KWS_BACKEND overrides the backend in EngineOptions") {
+  const char* saved = std::getenv("KWS_BACKEND");
+  const std::string previous = saved ? saved : "";
+  const kws::Model model = kws::Model::load(golden("bcresnet_tau1.kws"));
+  kws::EngineOptions options;
+  options.backend = kws::Backend::onednn;  // not built: only the override makes this constructible
+  setenv("KWS_BACKEND", "reference", 1);
+  CHECK(kws::Engine(model, options).backend() == kws::Backend::reference);
+  setenv("KWS_BACKEND", "tpu", 1);
+  CHECK_THROWS_AS(kws::Engine(model, options), kws::InvalidArgument);
+  unsetenv("KWS_BACKEND");
+  if (!kws::backend_available(kws::Backend::onednn)) CHECK_THROWS_AS(kws::Engine(model, options), kws::InvalidArgument);
+  if (saved) setenv("KWS_BACKEND", previous.c_str(), 1);
 }
