@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <string>
+#include <thread>
 #include <tuple>
 #include <vector>
 
@@ -141,4 +142,24 @@ TEST_CASE("KWS_BACKEND overrides the backend in EngineOptions") {
   unsetenv("KWS_BACKEND");
   if (!kws::backend_available(kws::Backend::onednn)) CHECK_THROWS_AS(kws::Engine(model, options), kws::InvalidArgument);
   if (saved) setenv("KWS_BACKEND", previous.c_str(), 1);
+}
+
+TEST_CASE("one Model serves engines on several threads") {
+  const kws::Model model = kws::Model::load(golden("bcresnet_tau2.kws"));
+  const kws::NpyArray inputs = kws::load_npy(golden("inputs.npy"));
+  const kws::NpyArray expected = kws::load_npy(golden("logits_tau2.npy"));
+  std::vector<std::vector<float>> results(4);
+  std::vector<std::thread> threads;
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    threads.emplace_back([&, i] {
+      kws::Engine engine(model);  // per thread; the model (weights) is shared
+      results[i].resize(12);
+      for (int round = 0; round < 5; ++round)
+        engine.run(inputs.values.data() + i * 40 * 101, 1, 101, results[i].data());
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  for (std::size_t i = 0; i < results.size(); ++i)
+    check_logits(results[i], {expected.values.begin() + std::ptrdiff_t(i * 12), expected.values.begin() + std::ptrdiff_t((i + 1) * 12)},
+                 "thread " + std::to_string(i));
 }
