@@ -104,7 +104,6 @@ struct Engine::Impl {
     int h = net.input_rows;
     k.depthwise(net.head, input, h, w, x);
     h = net.head.out_h(h);
-    int channels = net.head.channels;
 
     for (const Block& block : net.blocks) {
       const float* f2_in = x;
@@ -152,9 +151,7 @@ struct Engine::Impl {
         }
       }
       h = out_h;
-      channels = c_out;
     }
-    (void)channels;
 
     k.depthwise(net.classifier_dw, x, h, w, a);
     h = net.classifier_dw.out_h(h);
