@@ -1,9 +1,11 @@
 // kws-bench: libkws against its peers, measured in one run and printed as a table of ratios.
 //
-//   kws-bench [features] [--json] [--iterations N] [--no-peers]
+//   kws-bench [features|engine] [--json] [--iterations N] [--no-peers]
 //
-// features: log-mel and MFCC of a 1 s clip, libkws vs torchaudio (1 thread). ratio = the peer's
-// time / this row's time, so > 1 means faster than the peer. Peers run as subprocesses
+// features: log-mel and MFCC of a 1 s clip, libkws vs torchaudio (1 thread).
+// engine: one BC-ResNet forward pass (batch 1, 101 frames) of the golden models of every width,
+//         each available libkws backend vs PyTorch eager / TorchScript (benchmarks/peers_torch.py).
+// ratio = the peer's time / this row's time, so > 1 means faster than the peer. Peers run as subprocesses
 // (benchmarks/*.py with /usr/bin/python3); a missing peer is reported, not fatal.
 #include <algorithm>
 #include <chrono>
@@ -15,6 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "kws/engine.hpp"
 #include "kws/features.hpp"
 
 namespace {
@@ -102,6 +105,45 @@ std::vector<Row> bench_features(const Options& options) {
   return rows;
 }
 
+std::vector<Row> bench_engine(const Options& options) {
+  std::vector<Row> rows;
+  std::vector<float> input(40 * 101);
+  unsigned state = 777;
+  for (float& x : input) {
+    state = state * 1664525u + 1013904223u;
+    x = float(state >> 8) / float(1 << 24) * 4.0f - 2.0f;
+  }
+  for (const char* tau : {"1", "1.5", "2", "3", "6", "8"}) {
+    const std::string name = std::string("bcresnet_tau") + tau;
+    const std::string path = std::string(KWS_MODEL_DIR) + "/" + name + ".kws";
+    const kws::Model model = kws::Model::load(path);
+    std::vector<float> logits(std::size_t(model.num_classes()));
+    for (kws::Backend backend : {kws::Backend::reference, kws::Backend::eigen, kws::Backend::onednn}) {
+      if (!kws::backend_available(backend)) continue;
+      kws::EngineOptions engine_options;
+      engine_options.backend = backend;
+      kws::Engine engine(model, engine_options);
+      rows.push_back({name, std::string("libkws-") + kws::backend_name(engine.backend()), 1,
+                      median_ms([&] { engine.run(input.data(), 1, 101, logits.data()); }, options.iterations)});
+    }
+    if (options.peers) {
+      const std::string command = std::string(KWS_PYTHON) + " " + KWS_BENCHMARK_DIR + "/peers_torch.py --model " + path +
+                                  " --threads 1 --batch 1 --frames 101 --iterations " +
+                                  std::to_string(options.iterations);
+      const auto peers = run_peer(command);
+      if (peers.empty()) std::fprintf(stderr, "kws-bench: PyTorch peer unavailable (%s)\n", command.c_str());
+      for (const auto& peer : peers) rows.push_back({name, peer.value("impl", ""), peer.value("threads", 1), peer.value("ms", 0.0)});
+    }
+  }
+  for (Row& row : rows) {
+    const auto reference = std::find_if(rows.begin(), rows.end(), [&](const Row& r) {
+      return r.name == row.name && r.impl == "pytorch-eager";
+    });
+    row.ratio = reference != rows.end() && row.ms > 0 ? reference->ms / row.ms : 0.0;
+  }
+  return rows;
+}
+
 void print(const std::vector<Row>& rows, const Options& options, const char* reference) {
   if (options.json) {
     for (const Row& row : rows)
@@ -109,14 +151,14 @@ void print(const std::vector<Row>& rows, const Options& options, const char* ref
                                          {"ms", row.ms}, {"ratio", row.ratio}}.dump().c_str());
     return;
   }
-  std::printf("%-12s %-18s %7s %10s   %s\n", "name", "impl", "threads", "ms", std::string("x vs ").append(reference).c_str());
+  std::printf("%-18s %-18s %7s %10s   %s\n", "name", "impl", "threads", "ms", std::string("x vs ").append(reference).c_str());
   for (const Row& row : rows)
-    std::printf("%-12s %-18s %7d %10.4f   %s\n", row.name.c_str(), row.impl.c_str(), row.threads, row.ms,
+    std::printf("%-18s %-18s %7d %10.4f   %s\n", row.name.c_str(), row.impl.c_str(), row.threads, row.ms,
                 row.ratio > 0 ? (std::to_string(row.ratio).substr(0, 5) + "x").c_str() : "-");
 }
 
 int usage() {
-  std::fprintf(stderr, "usage: kws-bench [features] [--json] [--iterations N] [--no-peers]\n");
+  std::fprintf(stderr, "usage: kws-bench [features|engine] [--json] [--iterations N] [--no-peers]\n");
   return 2;
 }
 
@@ -130,9 +172,10 @@ int main(int argc, char** argv) {
     if (arg == "--json") options.json = true;
     else if (arg == "--no-peers") options.peers = false;
     else if (arg == "--iterations" && i + 1 < argc) options.iterations = std::max(1, std::atoi(argv[++i]));
-    else if (arg == "features") suite = arg;
+    else if (arg == "features" || arg == "engine") suite = arg;
     else return usage();
   }
-  print(bench_features(options), options, "torchaudio");
+  if (suite == "engine") print(bench_engine(options), options, "pytorch-eager");
+  else print(bench_features(options), options, "torchaudio");
   return 0;
 }

@@ -1,0 +1,194 @@
+// Engine: backend choice, the activation arena, and the BC-ResNet forward pass over Kernels.
+// The graph walk (sub-band affine, frequency mean, broadcast residual, pooling) is shared by all
+// backends; only the convolutions differ.
+#include "kws/engine.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "engine/network.hpp"
+#include "kws/error.hpp"
+#include "model/architecture.hpp"
+
+namespace kws {
+
+using detail::Block;
+using detail::Network;
+
+const char* backend_name(Backend backend) {
+  switch (backend) {
+    case Backend::reference: return "reference";
+    case Backend::eigen: return "eigen";
+    case Backend::onednn: return "onednn";
+  }
+  return "unknown";
+}
+
+Backend parse_backend(const std::string& name) {
+  for (Backend b : {Backend::reference, Backend::eigen, Backend::onednn})
+    if (name == backend_name(b)) return b;
+  throw InvalidArgument("unknown backend \"" + name + "\" (expected reference, eigen or onednn)");
+}
+
+bool backend_available(Backend backend) {
+  switch (backend) {
+    case Backend::reference: return true;
+#ifdef KWS_HAVE_EIGEN
+    case Backend::eigen: return true;
+#endif
+    default: return false;
+  }
+}
+
+struct Engine::Impl {
+  Model model;
+  Backend backend;
+  int max_batch, max_frames;
+  Network net;
+  std::unique_ptr<detail::Kernels> kernels;
+  // Arena: three [C][H][W] buffers for the largest layer and two [C][W] ones, sized for
+  // max_frames at construction so run() never allocates.
+  std::vector<float> big[3];
+  std::vector<float> small[2];
+
+  Impl(Model m, const EngineOptions& options) : model(std::move(m)) {
+    backend = options.backend;
+    if (const char* env = std::getenv("KWS_BACKEND"); env != nullptr && *env != '\0') backend = parse_backend(env);
+    if (!backend_available(backend))
+      throw InvalidArgument(std::string("backend ") + backend_name(backend) + " is not built into this libkws");
+    if (options.max_batch < 1) throw InvalidArgument("EngineOptions.max_batch must be positive");
+    if (options.max_frames < 0) throw InvalidArgument("EngineOptions.max_frames must be positive (or 0)");
+    max_batch = options.max_batch;
+    max_frames = options.max_frames > 0 ? options.max_frames : model.input_frames();
+    net = detail::build_network(model);
+    kernels = backend == Backend::reference ? detail::make_reference_kernels()
+#ifdef KWS_HAVE_EIGEN
+                                            : detail::make_eigen_kernels();
+#else
+                                            : nullptr;
+#endif
+    plan(max_frames);
+  }
+
+  // Walks the layer shapes for `frames` and sizes the arena for the largest.
+  void plan(int frames) {
+    std::size_t big_size = 0, small_size = 0;
+    auto need = [&](int c, int h) { big_size = std::max(big_size, std::size_t(c) * std::size_t(h) * std::size_t(frames)); };
+    int h = net.head.out_h(net.input_rows);
+    need(net.head.channels, h);
+    for (const Block& block : net.blocks) {
+      if (block.transition) need(block.expand.out_channels, h);
+      h = block.frequency.out_h(h);
+      need(block.frequency.channels, h);
+      small_size = std::max(small_size, std::size_t(block.frequency.channels) * std::size_t(frames));
+    }
+    need(net.classifier_dw.channels, net.classifier_dw.out_h(h));
+    need(net.classifier_pw.out_channels, net.classifier_dw.out_h(h));
+    small_size = std::max(small_size, std::size_t(net.classifier_pw.out_channels));
+    for (auto& buffer : big) buffer.assign(big_size, 0.0f);
+    for (auto& buffer : small) buffer.assign(small_size, 0.0f);
+  }
+
+  // One item: input [rows][w] -> logits [num_classes].
+  void forward(const float* input, int w, float* logits) {
+    const detail::Kernels& k = *kernels;
+    float* x = big[0].data();
+    float* a = big[1].data();
+    float* b = big[2].data();
+    float* t0 = small[0].data();
+    float* t1 = small[1].data();
+    const std::size_t width = std::size_t(w);
+
+    int h = net.input_rows;
+    k.depthwise(net.head, input, h, w, x);
+    h = net.head.out_h(h);
+
+    for (const Block& block : net.blocks) {
+      const float* f2_in = x;
+      if (block.transition) {
+        k.pointwise(block.expand, x, h * w, a);
+        f2_in = a;
+      }
+      k.depthwise(block.frequency, f2_in, h, w, b);
+      const int out_h = block.frequency.out_h(h);
+      const int c_out = block.frequency.channels;
+      // SubSpectralNorm, then the frequency mean for the temporal branch.
+      const int band = out_h / detail::kSubBands;
+      const std::size_t plane = std::size_t(out_h) * width;
+      for (int c = 0; c < c_out; ++c) {
+        float* y = b + std::size_t(c) * plane;
+        float* mean = t0 + std::size_t(c) * width;
+        std::fill(mean, mean + width, 0.0f);
+        for (int r = 0; r < out_h; ++r) {
+          const std::size_t g = std::size_t(c) * detail::kSubBands + std::size_t(r / band);
+          const float scale = block.subspectral.scale[g], shift = block.subspectral.shift[g];
+          float* row = y + std::size_t(r) * width;
+          for (std::size_t t = 0; t < width; ++t) {
+            row[t] = row[t] * scale + shift;
+            mean[t] += row[t];
+          }
+        }
+        const float inv = 1.0f / float(out_h);
+        for (std::size_t t = 0; t < width; ++t) mean[t] *= inv;
+      }
+      k.depthwise(block.temporal, t0, 1, w, t1);
+      k.pointwise(block.mix, t1, w, t0);
+      // out = ReLU(x2d + broadcast(temporal) [+ x]); written over x, which is no longer needed
+      // beyond its own element (identity) or at all (transition).
+      for (int c = 0; c < c_out; ++c) {
+        const float* y = b + std::size_t(c) * plane;
+        const float* temporal = t0 + std::size_t(c) * width;
+        float* out = x + std::size_t(c) * plane;
+        for (int r = 0; r < out_h; ++r) {
+          for (std::size_t t = 0; t < width; ++t) {
+            const std::size_t i = std::size_t(r) * width + t;
+            float v = y[i] + temporal[t];
+            if (!block.transition) v += out[i];
+            out[i] = v > 0.0f ? v : 0.0f;
+          }
+        }
+      }
+      h = out_h;
+    }
+
+    k.depthwise(net.classifier_dw, x, h, w, a);
+    h = net.classifier_dw.out_h(h);
+    k.pointwise(net.classifier_pw, a, h * w, b);
+    const std::size_t pixels = std::size_t(h) * width;
+    for (int c = 0; c < net.classifier_pw.out_channels; ++c) {
+      const float* y = b + std::size_t(c) * pixels;
+      float sum = 0.0f;
+      for (std::size_t p = 0; p < pixels; ++p) sum += y[p];
+      t0[c] = sum / float(pixels);
+    }
+    k.pointwise(net.output, t0, 1, logits);
+  }
+};
+
+Engine::Engine(Model model, const EngineOptions& options) : impl_(std::make_unique<Impl>(std::move(model), options)) {}
+Engine::~Engine() = default;
+Engine::Engine(Engine&&) noexcept = default;
+Engine& Engine::operator=(Engine&&) noexcept = default;
+
+void Engine::run(const float* input, int batch, int frames, float* logits) {
+  if (input == nullptr || logits == nullptr) throw InvalidArgument("Engine::run: null input or logits");
+  if (batch < 1 || batch > impl_->max_batch)
+    throw InvalidArgument("Engine::run: batch " + std::to_string(batch) + " outside [1, " +
+                          std::to_string(impl_->max_batch) + "]");
+  if (frames < 1 || frames > impl_->max_frames)
+    throw InvalidArgument("Engine::run: frames " + std::to_string(frames) + " outside [1, " +
+                          std::to_string(impl_->max_frames) + "]");
+  const std::size_t item = std::size_t(impl_->net.input_rows) * std::size_t(frames);
+  for (int i = 0; i < batch; ++i)
+    impl_->forward(input + std::size_t(i) * item, frames,
+                   logits + std::size_t(i) * std::size_t(impl_->net.num_classes));
+}
+
+const Model& Engine::model() const { return impl_->model; }
+Backend Engine::backend() const { return impl_->backend; }
+int Engine::max_batch() const { return impl_->max_batch; }
+int Engine::max_frames() const { return impl_->max_frames; }
+
+}  // namespace kws
