@@ -6,11 +6,13 @@
 // engine: one BC-ResNet forward pass (batch 1, 101 frames) of the golden models of every width,
 //         each available libkws backend vs PyTorch eager / TorchScript (benchmarks/peers_torch.py).
 // ratio = the peer's time / this row's time, so > 1 means faster than the peer. Peers run as subprocesses
-// (benchmarks/*.py with /usr/bin/python3); a missing peer is reported, not fatal.
+// (benchmarks/*.py with /usr/bin/python3, benchmarks/*.mjs with node); a missing peer is reported, not fatal.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <cstdlib>
+#include <unistd.h>
 #include <functional>
 #include <string>
 #include <vector>
@@ -32,8 +34,34 @@ struct Row {
   std::string name, impl;
   int threads = 1;
   double ms = 0.0;
-  double ratio = 0.0;  // reference time / ms
+  double ratio = 0.0;   // reference time / ms
+  double gflops = 0.0;  // achieved, where the work is known (engine rows)
 };
+
+// Sets each row's ratio against the row of the same name whose impl is `reference`.
+void set_ratios(std::vector<Row>& rows, const std::string& reference) {
+  for (Row& row : rows) {
+    const auto peer = std::find_if(rows.begin(), rows.end(),
+                                   [&](const Row& r) { return r.name == row.name && r.impl == reference; });
+    row.ratio = peer != rows.end() && row.ms > 0 ? peer->ms / row.ms : 0.0;
+  }
+}
+
+// Single-core AVX2-FMA peak: 2 FMA ports x 8 floats x 2 flops per cycle at the current clock
+// (from /proc/cpuinfo; 0 when unknown).
+double avx2_fma_peak_gflops() {
+  FILE* info = std::fopen("/proc/cpuinfo", "r");
+  if (!info) return 0.0;
+  char line[512];
+  double mhz = 0.0;
+  while (std::fgets(line, sizeof line, info))
+    if (std::strncmp(line, "cpu MHz", 7) == 0) {
+      if (const char* colon = std::strchr(line, ':')) mhz = std::atof(colon + 1);
+      break;
+    }
+  std::fclose(info);
+  return mhz * 1e-3 * 32.0;
+}
 
 double median_ms(const std::function<void()>& run, int iterations) {
   for (int i = 0; i < std::max(3, iterations / 10); ++i) run();  // warm caches and allocations
@@ -96,12 +124,7 @@ std::vector<Row> bench_features(const Options& options) {
     for (const auto& peer : peers)
       rows.push_back({peer.value("name", ""), peer.value("impl", ""), peer.value("threads", 1), peer.value("ms", 0.0)});
   }
-  for (Row& row : rows) {
-    const auto reference = std::find_if(rows.begin(), rows.end(), [&](const Row& r) {
-      return r.name == row.name && r.impl == "torchaudio";
-    });
-    row.ratio = reference != rows.end() && row.ms > 0 ? reference->ms / row.ms : 0.0;
-  }
+  set_ratios(rows, "torchaudio");
   return rows;
 }
 
@@ -123,32 +146,61 @@ std::vector<Row> bench_engine(const Options& options) {
       kws::EngineOptions engine_options;
       engine_options.backend = backend;
       kws::Engine engine(model, engine_options);
-      rows.push_back({name, std::string("libkws-") + kws::backend_name(engine.backend()), 1,
-                      median_ms([&] { engine.run(input.data(), 1, 101, logits.data()); }, options.iterations)});
+      const double ms = median_ms([&] { engine.run(input.data(), 1, 101, logits.data()); }, options.iterations);
+      rows.push_back({name, std::string("libkws-") + kws::backend_name(engine.backend()), 1, ms, 0.0,
+                      2.0 * double(engine.multiply_adds(101)) / (ms * 1e6)});
     }
     if (options.peers) {
-      const std::string command = std::string(KWS_PYTHON) + " " + KWS_BENCHMARK_DIR + "/peers_torch.py --model " + path +
-                                  " --threads 1 --batch 1 --frames 101 --iterations " +
-                                  std::to_string(options.iterations);
-      const auto peers = run_peer(command);
-      if (peers.empty()) std::fprintf(stderr, "kws-bench: PyTorch peer unavailable (%s)\n", command.c_str());
-      for (const auto& peer : peers) rows.push_back({name, peer.value("impl", ""), peer.value("threads", 1), peer.value("ms", 0.0)});
+      // PyTorch eager and TorchScript; the same script exports the ONNX file ONNX Runtime runs.
+      const std::string onnx = "/tmp/kws-bench-" + std::to_string(::getpid()) + "-" + name + ".onnx";
+      const std::string iterations = " --iterations " + std::to_string(options.iterations);
+      const std::string torch = std::string(KWS_PYTHON) + " " + KWS_BENCHMARK_DIR + "/peers_torch.py --model " +
+                                path + " --threads 1 --batch 1 --frames 101 --onnx-out " + onnx + iterations;
+      const std::string ort = "node " + std::string(KWS_BENCHMARK_DIR) + "/peers_onnxruntime.mjs --onnx " + onnx +
+                              " --threads 1 --batch 1 --frames 101" + iterations;
+      for (const std::string& command : {torch, ort}) {
+        const auto peers = run_peer(command);
+        if (peers.empty()) std::fprintf(stderr, "kws-bench: peer unavailable (%s)\n", command.c_str());
+        for (const auto& peer : peers)
+          rows.push_back({name, peer.value("impl", ""), peer.value("threads", 1), peer.value("ms", 0.0)});
+      }
+      std::remove(onnx.c_str());
     }
   }
-  for (Row& row : rows) {
-    const auto reference = std::find_if(rows.begin(), rows.end(), [&](const Row& r) {
-      return r.name == row.name && r.impl == "pytorch-eager";
-    });
-    row.ratio = reference != rows.end() && row.ms > 0 ? reference->ms / row.ms : 0.0;
-  }
+  set_ratios(rows, "onnxruntime");
   return rows;
 }
 
-void print(const std::vector<Row>& rows, const Options& options, const char* reference) {
+void print(const std::vector<Row>& rows, const Options& options, const char* reference, bool engine) {
   if (options.json) {
-    for (const Row& row : rows)
-      std::printf("%s\n", nlohmann::json{{"name", row.name}, {"impl", row.impl}, {"threads", row.threads},
-                                         {"ms", row.ms}, {"ratio", row.ratio}}.dump().c_str());
+    for (const Row& row : rows) {
+      nlohmann::json out = {{"impl", row.impl}, {"threads", row.threads}, {"ms", row.ms}};
+      if (engine) {
+        out["model"] = "bcresnet";
+        out["tau"] = std::stod(row.name.substr(row.name.find("tau") + 3));
+        out["batch"] = 1;
+        out["ratio_vs_onnxruntime"] = row.ratio;
+        if (row.gflops > 0) out["gflops"] = row.gflops;
+      } else {
+        out["name"] = row.name;
+        out["ratio"] = row.ratio;
+      }
+      std::printf("%s\n", out.dump().c_str());
+    }
+    return;
+  }
+  if (engine) {
+    const double peak = avx2_fma_peak_gflops();
+    std::printf("%-18s %-18s %7s %10s %12s %9s   %s\n", "model", "impl", "threads", "ms", "x vs ORT", "GFLOP/s",
+                peak > 0 ? ("% of AVX2-FMA peak (" + std::to_string(int(peak)) + " GFLOP/s)").c_str() : "");
+    for (const Row& row : rows) {
+      std::printf("%-18s %-18s %7d %10.4f %11s ", row.name.c_str(), row.impl.c_str(), row.threads, row.ms,
+                  row.ratio > 0 ? (std::to_string(row.ratio).substr(0, 5) + "x").c_str() : "-");
+      if (row.gflops > 0)
+        std::printf("%9.2f   %.1f%%\n", row.gflops, peak > 0 ? 100.0 * row.gflops / peak : 0.0);
+      else
+        std::printf("%9s\n", "-");
+    }
     return;
   }
   std::printf("%-18s %-18s %7s %10s   %s\n", "name", "impl", "threads", "ms", std::string("x vs ").append(reference).c_str());
@@ -175,7 +227,7 @@ int main(int argc, char** argv) {
     else if (arg == "features" || arg == "engine") suite = arg;
     else return usage();
   }
-  if (suite == "engine") print(bench_engine(options), options, "pytorch-eager");
-  else print(bench_features(options), options, "torchaudio");
+  if (suite == "engine") print(bench_engine(options), options, "onnxruntime", true);
+  else print(bench_features(options), options, "torchaudio", false);
   return 0;
 }

@@ -72,6 +72,7 @@ def main(argv=None) -> int:
     parser.add_argument("--frames", type=int, default=101)
     parser.add_argument("--iterations", type=int, default=100)
     parser.add_argument("--warmup", type=int, default=10)
+    parser.add_argument("--onnx-out", help="also export the model to this ONNX file (for the ONNX Runtime peer)")
     args = parser.parse_args(argv)
     if min(args.threads, args.batch, args.frames, args.iterations) < 1 or args.warmup < 0:
         parser.error("threads, batch, frames and iterations must be >= 1, warmup >= 0")
@@ -84,6 +85,9 @@ def main(argv=None) -> int:
     common = {"tau": model_file.tau, "threads": args.threads, "batch": args.batch,
               "frames": args.frames}
 
+    if args.onnx_out:
+        from kws.export import export_onnx
+        export_onnx(model, args.onnx_out, input_frames=args.frames)
     eager_ms = median_ms(model, example, args.iterations, args.warmup)
     print(json.dumps({"impl": "pytorch-eager", **common, "ms": round(eager_ms, 4)}), flush=True)
     scripted, variant = torchscript(model, example)

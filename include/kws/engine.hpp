@@ -11,6 +11,7 @@
 // thread over a shared Model, which is cheap.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -30,11 +31,13 @@ const char* backend_name(Backend backend);
 Backend parse_backend(const std::string& name);
 // Whether this build of libkws contains `backend`.
 bool backend_available(Backend backend);
+// The fastest backend this build contains (eigen when built with Eigen, else reference).
+Backend fastest_backend();
 
 struct EngineOptions {
   // The environment variable KWS_BACKEND, when set, overrides this (to switch backends in a
-  // deployed program without rebuilding it).
-  Backend backend = Backend::reference;
+  // deployed program without rebuilding it). Default: the fastest backend in this build.
+  Backend backend = fastest_backend();
   int max_batch = 1;
   int max_frames = 0;  // 0: the model's input_frames()
 };
@@ -52,6 +55,10 @@ class Engine {
   // each item is a FeatureMatrix's values); logits: [batch][num_classes]. 1 <= batch <=
   // max_batch and 1 <= frames <= max_frames, else InvalidArgument. Allocates nothing.
   void run(const float* input, int batch, int frames, float* logits);
+
+  // Multiply-adds of one item of `frames` frames (convolutions and the classifier), the
+  // denominator of GFLOP/s figures: 2 * multiply_adds(frames) / seconds.
+  std::uint64_t multiply_adds(int frames) const;
 
   const Model& model() const;
   Backend backend() const;

@@ -42,6 +42,23 @@ bool backend_available(Backend backend) {
   }
 }
 
+Backend fastest_backend() {
+  return backend_available(Backend::eigen) ? Backend::eigen : Backend::reference;
+}
+
+namespace {
+
+std::uint64_t depthwise_multiply_adds(const detail::DepthwiseConv& conv, int h, int w) {
+  return std::uint64_t(conv.channels) * std::uint64_t(conv.kernel_h * conv.kernel_w) *
+         std::uint64_t(conv.out_h(h)) * std::uint64_t(conv.out_w(w));
+}
+
+std::uint64_t pointwise_multiply_adds(const detail::PointwiseConv& conv, int pixels) {
+  return std::uint64_t(conv.in_channels) * std::uint64_t(conv.out_channels) * std::uint64_t(pixels);
+}
+
+}  // namespace
+
 struct Engine::Impl {
   Model model;
   Backend backend;
@@ -184,6 +201,26 @@ void Engine::run(const float* input, int batch, int frames, float* logits) {
   for (int i = 0; i < batch; ++i)
     impl_->forward(input + std::size_t(i) * item, frames,
                    logits + std::size_t(i) * std::size_t(impl_->net.num_classes));
+}
+
+std::uint64_t Engine::multiply_adds(int frames) const {
+  // The same walk as forward(), counting instead of computing.
+  const Network& net = impl_->net;
+  int h = net.input_rows;
+  std::uint64_t total = depthwise_multiply_adds(net.head, h, frames);
+  h = net.head.out_h(h);
+  for (const detail::Block& block : net.blocks) {
+    if (block.transition) total += pointwise_multiply_adds(block.expand, h * frames);
+    total += depthwise_multiply_adds(block.frequency, h, frames);
+    h = block.frequency.out_h(h);
+    total += depthwise_multiply_adds(block.temporal, 1, frames);
+    total += pointwise_multiply_adds(block.mix, frames);
+  }
+  total += depthwise_multiply_adds(net.classifier_dw, h, frames);
+  h = net.classifier_dw.out_h(h);
+  total += pointwise_multiply_adds(net.classifier_pw, h * frames);
+  total += pointwise_multiply_adds(net.output, 1);
+  return total;
 }
 
 const Model& Engine::model() const { return impl_->model; }

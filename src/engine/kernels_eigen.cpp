@@ -5,10 +5,12 @@
 // EIGEN_STACK_ALLOCATION_LIMIT, so products are cut into column panels small enough to stay on
 // the stack: run() must not allocate.
 #include <algorithm>
+#include <cstring>
 
 #include <Eigen/Core>
 
 #include "engine/network.hpp"
+#include "kws/error.hpp"
 
 namespace kws::detail {
 
@@ -33,40 +35,95 @@ void apply_activation(Activation activation, float* y, std::size_t n) {
   }
 }
 
+// One kernel tap of a depthwise convolution: input column t * stride + shift of `row`, times
+// `weight`, adds to output column t.
+struct Tap {
+  const float* row;
+  float weight;
+  int shift;
+};
+constexpr int kMaxTaps = 64;  // BC-ResNet's largest kernel is 5x5
+
+typedef float Vector8 __attribute__((vector_size(32)));
+inline Vector8 load8(const float* p) {
+  Vector8 v;
+  std::memcpy(&v, p, sizeof v);  // unaligned load
+  return v;
+}
+
+// out[t] = bias + sum over taps of weight * row[t * stride + shift] (zero outside [0, w)).
+// Interior columns, where every tap is in range, run in register-sized chunks with all taps
+// accumulated before one store; the few edge and leftover columns take the checked scalar path.
+void row_convolution(const Tap* taps, int count, int stride, float bias, int w, int ow, float* out) {
+  auto checked = [&](int t) {
+    float sum = bias;
+    for (int n = 0; n < count; ++n) {
+      const int col = t * stride + taps[n].shift;
+      if (col >= 0 && col < w) sum += taps[n].weight * taps[n].row[col];
+    }
+    out[t] = sum;
+  };
+  if (stride != 1 || count == 0) {
+    for (int t = 0; t < ow; ++t) checked(t);
+    return;
+  }
+  int min_shift = taps[0].shift, max_shift = taps[0].shift;
+  for (int n = 1; n < count; ++n) {
+    min_shift = std::min(min_shift, taps[n].shift);
+    max_shift = std::max(max_shift, taps[n].shift);
+  }
+  const int first = std::min(ow, std::max(0, -min_shift));
+  const int last = std::max(first, std::min(ow, w - max_shift));
+  for (int t = 0; t < first; ++t) checked(t);
+  // 16 columns at a time in two 8-float vectors (GCC/Clang vector extensions: AVX registers
+  // where the target has them, pairs of SSE registers otherwise), every tap accumulated before
+  // one store.
+  int t0 = first;
+  for (; t0 + 16 <= last; t0 += 16) {
+    Vector8 low = Vector8{} + bias, high = low;
+    for (int tap = 0; tap < count; ++tap) {
+      const float* source = taps[tap].row + t0 + taps[tap].shift;
+      low += taps[tap].weight * load8(source);
+      high += taps[tap].weight * load8(source + 8);
+    }
+    std::memcpy(out + t0, &low, sizeof low);
+    std::memcpy(out + t0 + 8, &high, sizeof high);
+  }
+  if (t0 + 8 <= last) {
+    Vector8 sum = Vector8{} + bias;
+    for (int tap = 0; tap < count; ++tap) sum += taps[tap].weight * load8(taps[tap].row + t0 + taps[tap].shift);
+    std::memcpy(out + t0, &sum, sizeof sum);
+    t0 += 8;
+  }
+  for (int t = t0; t < last; ++t) checked(t);
+  for (int t = last; t < ow; ++t) checked(t);
+}
+
 class EigenKernels final : public Kernels {
  public:
   void depthwise(const DepthwiseConv& conv, const float* in, int h, int w, float* out) const override {
     const int oh = conv.out_h(h), ow = conv.out_w(w);
-    const int taps = conv.kernel_h * conv.kernel_w;
+    const int kernel_taps = conv.kernel_h * conv.kernel_w;
+    if (kernel_taps > kMaxTaps) throw Error(ErrorCode::internal, "depthwise kernel larger than the Eigen backend supports");
+    Tap taps[kMaxTaps];
     for (int c = 0; c < conv.channels; ++c) {
       const float* x = in + (conv.shared_input ? 0 : std::size_t(c) * std::size_t(h) * std::size_t(w));
-      const float* k = conv.weight.data() + std::size_t(c) * std::size_t(taps);
+      const float* k = conv.weight.data() + std::size_t(c) * std::size_t(kernel_taps);
       const float b = conv.bias.empty() ? 0.0f : conv.bias[std::size_t(c)];
       float* y = out + std::size_t(c) * std::size_t(oh) * std::size_t(ow);
       for (int r = 0; r < oh; ++r) {
-        Row out_row(y + std::size_t(r) * std::size_t(ow), ow);
-        out_row.setConstant(b);
+        // The taps that touch this output row: rows outside the input are zero padding.
+        int count = 0;
         for (int i = 0; i < conv.kernel_h; ++i) {
           const int row = r * conv.stride_h - conv.pad_h + i * conv.dilation_h;
           if (row < 0 || row >= h) continue;
-          const float* in_row = x + std::size_t(row) * std::size_t(w);
-          for (int j = 0; j < conv.kernel_w; ++j) {
-            const float weight = k[i * conv.kernel_w + j];
-            const int shift = j * conv.dilation_w - conv.pad_w;  // input col = t * stride + shift
-            if (conv.stride_w == 1) {
-              // Output columns t with 0 <= t + shift < w.
-              const int first = std::max(0, -shift), last = std::min(ow, w - shift);
-              if (last > first)
-                out_row.segment(first, last - first) += weight * ConstRow(in_row + first + shift, last - first);
-            } else {
-              for (int t = 0; t < ow; ++t) {
-                const int col = t * conv.stride_w + shift;
-                if (col >= 0 && col < w) out_row[t] += weight * in_row[col];
-              }
-            }
-          }
+          for (int j = 0; j < conv.kernel_w; ++j)
+            taps[count++] = {x + std::size_t(row) * std::size_t(w), k[i * conv.kernel_w + j],
+                             j * conv.dilation_w - conv.pad_w};
         }
-        apply_activation(conv.activation, out_row.data(), std::size_t(ow));
+        float* out_row = y + std::size_t(r) * std::size_t(ow);
+        row_convolution(taps, count, conv.stride_w, b, w, ow, out_row);
+        apply_activation(conv.activation, out_row, std::size_t(ow));
       }
     }
   }
