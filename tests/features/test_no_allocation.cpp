@@ -6,19 +6,10 @@
 #include <new>
 
 #include "kws/features.hpp"
+#include "counting_allocator.hpp"
 #include "test_support.hpp"
 
-namespace {
-std::atomic<std::size_t> allocations{0};
-}
-
-void* operator new(std::size_t size) {
-  allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(size ? size : 1)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+using kws::test::allocations;
 
 TEST_CASE("push() and finish() allocate nothing once the extractor exists") {
   for (auto kind : {kws::FeatureKind::log_mel, kws::FeatureKind::mfcc}) {

@@ -10,19 +10,10 @@
 #include <vector>
 
 #include "kws/engine.hpp"
+#include "counting_allocator.hpp"
 #include "test_support.hpp"
 
-namespace {
-std::atomic<std::size_t> allocations{0};
-}
-
-void* operator new(std::size_t size) {
-  allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(size ? size : 1)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+using kws::test::allocations;
 
 TEST_CASE("run() allocates nothing after construction") {
   for (kws::Backend backend : {kws::Backend::reference, kws::Backend::eigen, kws::Backend::onednn}) {
