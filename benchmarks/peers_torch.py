@@ -16,30 +16,19 @@ says which one ran. Needs Debian's python3-torch (run with /usr/bin/python3).
 import argparse
 import json
 import pathlib
-import statistics
 import sys
-import time
 import warnings
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "bindings" / "python"))
 
 import torch  # noqa: E402
 
+from peer_timing import median_ms  # noqa: E402  (beside this script)
+
 from kws.architecture import INPUT_FEATURES  # noqa: E402
 from kws.bcresnet import load_model_file  # noqa: E402
 
 
-def median_ms(function, example, iterations: int, warmup: int) -> float:
-    """Median wall time of function(example) in milliseconds."""
-    with torch.inference_mode():
-        for _ in range(warmup):
-            function(example)
-        times = []
-        for _ in range(iterations):
-            start = time.perf_counter_ns()
-            function(example)
-            times.append((time.perf_counter_ns() - start) / 1e6)
-    return statistics.median(times)
 
 
 def torchscript(model, example):

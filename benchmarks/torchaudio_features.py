@@ -15,27 +15,17 @@ python3-torch and python3-torchaudio.
 import argparse
 import json
 import pathlib
-import statistics
 import sys
-import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "bindings" / "python"))
 
 import torch  # noqa: E402
 
+from peer_timing import median_ms  # noqa: E402  (beside this script)
+
 from kws.features import feature_extractor, make_feature_config  # noqa: E402
 
 
-def median_ms(function, argument, iterations: int, warmup: int) -> float:
-    with torch.inference_mode():
-        for _ in range(warmup):
-            function(argument)
-        times = []
-        for _ in range(iterations):
-            start = time.perf_counter_ns()
-            function(argument)
-            times.append((time.perf_counter_ns() - start) / 1e6)
-    return statistics.median(times)
 
 
 def main(argv=None) -> int:
