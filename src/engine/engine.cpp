@@ -67,8 +67,8 @@ struct Engine::Impl {
   std::unique_ptr<detail::Kernels> kernels;
   // Arena: three [C][H][W] buffers for the largest layer and two [C][W] ones, sized for
   // max_frames at construction so run() never allocates.
-  std::vector<float> big[3];
-  std::vector<float> small[2];
+  detail::Floats big[3];
+  detail::Floats small[2];
 
   Impl(Model m, const EngineOptions& options) : model(std::move(m)) {
     backend = options.backend;

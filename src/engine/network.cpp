@@ -30,7 +30,7 @@ Affine batch_norm(const Model& model, const std::string& prefix) {
 }
 
 // Scales output channel o of `weight` ([out][k...]) by bn.scale[o]; the bias becomes bn.shift.
-void fold(std::vector<float>& weight, std::vector<float>& bias, const Affine& bn) {
+void fold(Floats& weight, Floats& bias, const Affine& bn) {
   const std::size_t per_channel = weight.size() / bn.scale.size();
   for (std::size_t o = 0; o < bn.scale.size(); ++o)
     for (std::size_t k = 0; k < per_channel; ++k)
@@ -38,7 +38,7 @@ void fold(std::vector<float>& weight, std::vector<float>& bias, const Affine& bn
   bias.assign(bn.shift.begin(), bn.shift.end());
 }
 
-std::vector<float> copy(const TensorView& t) { return {t.data, t.data + t.size()}; }
+Floats copy(const TensorView& t) { return {t.data, t.data + t.size()}; }
 
 DepthwiseConv depthwise(const Model& model, const std::string& weight_name, int kh, int kw, int sh, int ph, int pw,
                         int dw, Activation activation) {

@@ -4,12 +4,34 @@
 #pragma once
 
 #include <cmath>
+#include <cstddef>
 #include <memory>
+#include <new>
 #include <vector>
 
 #include "kws/model.hpp"
 
 namespace kws::detail {
+
+// Weights and activations live at 64-byte boundaries. Besides speed, this makes results
+// reproducible across Engines: Eigen peels matrix-vector products and reductions up to the
+// first aligned element, so with malloc's 16-byte alignment the summation order (and the last
+// bits of a logit) depended on where an Engine's buffers happened to land.
+template <class T>
+struct AlignedAllocator {
+  using value_type = T;
+  static constexpr std::align_val_t alignment{64};
+  AlignedAllocator() = default;
+  template <class U>
+  AlignedAllocator(const AlignedAllocator<U>&) noexcept {}
+  T* allocate(std::size_t n) { return static_cast<T*>(::operator new(n * sizeof(T), alignment)); }
+  void deallocate(T* p, std::size_t) noexcept { ::operator delete(p, alignment); }
+  template <class U>
+  bool operator==(const AlignedAllocator<U>&) const noexcept { return true; }
+  template <class U>
+  bool operator!=(const AlignedAllocator<U>&) const noexcept { return false; }
+};
+using Floats = std::vector<float, AlignedAllocator<float>>;
 
 enum class Activation { none, relu, silu };
 
@@ -22,8 +44,8 @@ struct DepthwiseConv {
   bool shared_input = false;
   int kernel_h = 1, kernel_w = 1, stride_h = 1, stride_w = 1, pad_h = 0, pad_w = 0, dilation_h = 1,
       dilation_w = 1;
-  std::vector<float> weight;  // [channels][kernel_h][kernel_w]
-  std::vector<float> bias;    // [channels], or empty for none
+  Floats weight;  // [channels][kernel_h][kernel_w]
+  Floats bias;    // [channels], or empty for none
   Activation activation = Activation::none;
 
   int out_h(int h) const { return (h + 2 * pad_h - dilation_h * (kernel_h - 1) - 1) / stride_h + 1; }
@@ -33,15 +55,15 @@ struct DepthwiseConv {
 // 1x1 convolution: out[o][p] = act(bias[o] + sum_i weight[o][i] in[i][p]) over `pixels` positions.
 struct PointwiseConv {
   int in_channels = 0, out_channels = 0;
-  std::vector<float> weight;  // [out][in]
-  std::vector<float> bias;    // [out], or empty
+  Floats weight;  // [out][in]
+  Floats bias;    // [out], or empty
   Activation activation = Activation::none;
 };
 
 // SubSpectralNorm at inference: x[c][h][w] * scale[c][g] + shift[c][g], g = h / (H / sub_bands).
 struct SubbandAffine {
   int channels = 0;
-  std::vector<float> scale, shift;  // [channels][sub_bands]
+  Floats scale, shift;  // [channels][sub_bands]
 };
 
 struct Block {

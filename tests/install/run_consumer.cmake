@@ -19,14 +19,24 @@ run(${CMAKE_COMMAND} -S ${CONSUMER_DIR} -B ${WORK_DIR}/cmake-build -DCMAKE_PREFI
     -DCMAKE_BUILD_TYPE=Release "-DCMAKE_CXX_FLAGS=${extra_flags}")
 run(${CMAKE_COMMAND} --build ${WORK_DIR}/cmake-build)
 run(${WORK_DIR}/cmake-build/consumer)
+run(${WORK_DIR}/cmake-build/consumer_c)
 
-# 2. pkg-config and the compiler alone
+# 2. pkg-config and the compiler alone: kws-cpp (C++ API, static) with c++, kws (C API) with cc
 set(ENV{PKG_CONFIG_PATH} ${prefix}/lib/pkgconfig:${prefix}/lib/x86_64-linux-gnu/pkgconfig)
-execute_process(COMMAND pkg-config --cflags --libs kws OUTPUT_VARIABLE flags RESULT_VARIABLE result
-                OUTPUT_STRIP_TRAILING_WHITESPACE)
-if(NOT result EQUAL 0)
-  message(FATAL_ERROR "pkg-config does not know kws")
-endif()
-separate_arguments(flags UNIX_COMMAND "${flags}")
-run(${CXX} -std=c++17 ${EXTRA_FLAGS} ${CONSUMER_DIR}/consumer.cpp -o ${WORK_DIR}/consumer-pkgconfig ${flags})
+function(pkg_flags package out)
+  execute_process(COMMAND pkg-config --cflags --libs ${package} OUTPUT_VARIABLE flags RESULT_VARIABLE result
+                  OUTPUT_STRIP_TRAILING_WHITESPACE)
+  if(NOT result EQUAL 0)
+    message(FATAL_ERROR "pkg-config does not know ${package}")
+  endif()
+  separate_arguments(flags UNIX_COMMAND "${flags}")
+  set(${out} ${flags} PARENT_SCOPE)
+endfunction()
+pkg_flags(kws-cpp cpp_flags)
+run(${CXX} -std=c++17 ${EXTRA_FLAGS} ${CONSUMER_DIR}/consumer.cpp -o ${WORK_DIR}/consumer-pkgconfig ${cpp_flags})
 run(${WORK_DIR}/consumer-pkgconfig)
+pkg_flags(kws c_flags)
+execute_process(COMMAND pkg-config --variable=libdir kws OUTPUT_VARIABLE libdir OUTPUT_STRIP_TRAILING_WHITESPACE)
+run(${CC} -std=c99 ${EXTRA_FLAGS} ${CONSUMER_DIR}/consumer.c -o ${WORK_DIR}/consumer-c-pkgconfig ${c_flags}
+    -Wl,-rpath,${libdir})
+run(${WORK_DIR}/consumer-c-pkgconfig)

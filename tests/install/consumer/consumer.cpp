@@ -1,6 +1,6 @@
 // A program that only knows the installed libkws headers and library.
 #include <kws/features.hpp>
-#include <kws/version.hpp>
+#include <kws/version.h>
 
 #include <cmath>
 #include <cstdio>

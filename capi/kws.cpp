@@ -1,0 +1,530 @@
+// The C API: a thin layer over the C++ API. Every entry point validates its arguments, runs the
+// C++ call inside guard() (which turns any exception into a status and the thread's last-error
+// message) and writes its outputs only on success.
+#include "kws.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <string>
+#include <vector>
+
+#include "kws/audio.hpp"
+#include "kws/classifier.hpp"
+#include "kws/detector.hpp"
+#include "kws/engine.hpp"
+#include "kws/error.hpp"
+#include "kws/features.hpp"
+#include "kws/model.hpp"
+
+struct kws_model {
+  kws::Model model;
+  std::string feature_config_json;
+};
+
+struct kws_detector {
+  kws::Detector detector;
+  kws_detection_callback callback = nullptr;
+  void* user_data = nullptr;
+  std::vector<kws_detection> queue;  // events not yet taken; [head, end)
+  std::size_t head = 0;
+};
+
+namespace {
+
+thread_local std::string last_error;
+
+kws_status fail(kws_status status, const std::string& message) {
+  try {
+    last_error = message;
+  } catch (...) {
+    // No memory for the message: the status still says what happened.
+  }
+  return status;
+}
+
+template <class F>
+kws_status guard(const char* function, F&& body) noexcept {
+  try {
+    body();
+    return KWS_OK;
+  } catch (const kws::Error& e) {
+    return fail(static_cast<kws_status>(e.code()), std::string(function) + ": " + e.what());
+  } catch (const std::bad_alloc&) {
+    return fail(KWS_ERROR_OUT_OF_MEMORY, std::string(function) + ": out of memory");
+  } catch (const std::exception& e) {
+    return fail(KWS_ERROR_INTERNAL, std::string(function) + ": " + e.what());
+  } catch (...) {
+    return fail(KWS_ERROR_INTERNAL, std::string(function) + ": unknown exception");
+  }
+}
+
+// For argument checks: `if (!ok) return invalid(...)`.
+kws_status invalid(const char* function, const char* what) {
+  return fail(KWS_ERROR_INVALID_ARGUMENT, std::string(function) + ": " + what);
+}
+
+#define KWS_REQUIRE(condition, what) \
+  do {                               \
+    if (!(condition)) return invalid(__func__, what); \
+  } while (0)
+
+kws::Backend to_backend(kws_backend backend) {
+  switch (backend) {
+    case KWS_BACKEND_DEFAULT: return kws::fastest_backend();
+    case KWS_BACKEND_REFERENCE: return kws::Backend::reference;
+    case KWS_BACKEND_EIGEN: return kws::Backend::eigen;
+    case KWS_BACKEND_ONEDNN: return kws::Backend::onednn;
+  }
+  throw kws::InvalidArgument("unknown backend value " + std::to_string(int(backend)));
+}
+
+// Copies a caller's params struct of caller_size bytes over `defaults`: older callers (smaller
+// structs) get defaults for the fields they do not know; a larger struct comes from a newer
+// kws.h than this library and is refused rather than half-read.
+template <class Params>
+bool read_params(const Params* given, Params* out, const char* function, kws_status* status) {
+  if (given == nullptr) return true;
+  const std::size_t size = given->size;
+  if (size < sizeof(std::size_t) + sizeof(int32_t) || size > sizeof(Params)) {
+    *status = fail(KWS_ERROR_INVALID_ARGUMENT,
+                   std::string(function) + ": params->size is " + std::to_string(size) + ", expected " +
+                       std::to_string(sizeof(Params)) + " (initialise params with the *_params_init function)");
+    return false;
+  }
+  std::memcpy(static_cast<void*>(out), static_cast<const void*>(given), size);
+  out->size = sizeof(Params);
+  return true;
+}
+
+bool valid_rate(int32_t rate) { return rate >= 1 && rate <= 768000; }
+
+std::vector<float> to_float(const int16_t* samples, std::size_t count) {
+  std::vector<float> out(count);
+  for (std::size_t i = 0; i < count; ++i) out[i] = float(samples[i]) * (1.0f / 32768.0f);
+  return out;
+}
+
+kws_status classify_float(const char* function, const kws_model* model, const float* samples, std::size_t count,
+                          int32_t sample_rate, const kws_classify_params* given, float* out_scores,
+                          std::size_t scores_capacity, int32_t* out_best) {
+  kws_classify_params params;
+  kws_classify_params_init(&params);
+  kws_status status = KWS_OK;
+  if (!read_params(given, &params, function, &status)) return status;
+  return guard(function, [&] {
+    const std::size_t classes = std::size_t(model->model.num_classes());
+    if (scores_capacity < classes)
+      throw kws::Error(kws::ErrorCode(KWS_ERROR_BUFFER_TOO_SMALL),
+                       "scores_capacity " + std::to_string(scores_capacity) + " < " + std::to_string(classes) + " labels");
+    kws::ClassifierOptions options;
+    options.backend = to_backend(params.backend);
+    options.stride_seconds = params.stride_seconds;
+    kws::Classifier classifier(model->model, options);
+    const kws::Classification result = classifier.classify(samples, count, sample_rate);
+    std::copy(result.scores.begin(), result.scores.end(), out_scores);
+    if (out_best != nullptr) *out_best = result.best;
+  });
+}
+
+void deliver(kws_detector* handle, const kws::Detection& d) {
+  kws_detection event;
+  event.size = sizeof(kws_detection);
+  event.label_index = d.label_index;
+  event.label = d.label->c_str();
+  event.score = d.score;
+  event.start_sample = d.start_sample;
+  event.end_sample = d.end_sample;
+  if (handle->callback != nullptr) {
+    handle->callback(&event, handle->user_data);
+    return;
+  }
+  if (handle->head == handle->queue.size()) {
+    handle->queue.clear();
+    handle->head = 0;
+  }
+  handle->queue.push_back(event);
+}
+
+}  // namespace
+
+extern "C" {
+
+const char* kws_status_string(kws_status status) {
+  switch (status) {
+    case KWS_OK: return "ok";
+    case KWS_ERROR_INVALID_ARGUMENT: return "invalid argument";
+    case KWS_ERROR_IO: return "i/o error";
+    case KWS_ERROR_UNSUPPORTED_FORMAT: return "unsupported format";
+    case KWS_ERROR_CORRUPT_DATA: return "corrupt data";
+    case KWS_ERROR_OUT_OF_MEMORY: return "out of memory";
+    case KWS_ERROR_INTERNAL: return "internal error";
+    case KWS_ERROR_BUFFER_TOO_SMALL: return "buffer too small";
+  }
+  return "unknown status";
+}
+
+const char* kws_last_error(void) { return last_error.c_str(); }
+
+uint32_t kws_version_number(void) { return KWS_VERSION_NUMBER; }
+const char* kws_version_string(void) { return KWS_VERSION_STRING; }
+
+const char* kws_build_info(void) {
+  static const std::string info = [] {
+    std::string s = "libkws " KWS_VERSION_STRING "; backends:";
+    for (kws::Backend b : {kws::Backend::reference, kws::Backend::eigen, kws::Backend::onednn})
+      if (kws::backend_available(b)) s += std::string(" ") + kws::backend_name(b);
+    s += std::string("; default ") + kws::backend_name(kws::fastest_backend()) + "; isa";
+#if defined(__AVX512F__)
+    s += " avx512f";
+#endif
+#if defined(__AVX2__)
+    s += " avx2";
+#endif
+#if defined(__FMA__)
+    s += " fma";
+#endif
+#if !defined(__AVX2__)
+    s += " baseline";
+#endif
+    s += "; compiler " __VERSION__;
+    return s;
+  }();
+  return info.c_str();
+}
+
+int kws_backend_available(kws_backend backend) {
+  switch (backend) {
+    case KWS_BACKEND_DEFAULT: return 1;
+    case KWS_BACKEND_REFERENCE: return kws::backend_available(kws::Backend::reference) ? 1 : 0;
+    case KWS_BACKEND_EIGEN: return kws::backend_available(kws::Backend::eigen) ? 1 : 0;
+    case KWS_BACKEND_ONEDNN: return kws::backend_available(kws::Backend::onednn) ? 1 : 0;
+  }
+  return 0;
+}
+
+// ---- model ----
+
+kws_status kws_model_load(const char* path, kws_model** out_model) {
+  KWS_REQUIRE(path != nullptr, "path is NULL");
+  KWS_REQUIRE(out_model != nullptr, "out_model is NULL");
+  return guard(__func__, [&] {
+    kws::Model model = kws::Model::load(std::string(path));
+    std::string json = model.feature_config().to_json();
+    *out_model = new kws_model{std::move(model), std::move(json)};
+  });
+}
+
+kws_status kws_model_load_memory(const void* data, size_t size, kws_model** out_model) {
+  KWS_REQUIRE(data != nullptr, "data is NULL");
+  KWS_REQUIRE(out_model != nullptr, "out_model is NULL");
+  return guard(__func__, [&] {
+    kws::Model model = kws::Model::load(data, size);
+    std::string json = model.feature_config().to_json();
+    *out_model = new kws_model{std::move(model), std::move(json)};
+  });
+}
+
+void kws_model_free(kws_model* model) { delete model; }
+
+kws_status kws_model_num_labels(const kws_model* model, size_t* out_count) {
+  KWS_REQUIRE(model != nullptr, "model is NULL");
+  KWS_REQUIRE(out_count != nullptr, "out_count is NULL");
+  *out_count = model->model.labels().size();
+  return KWS_OK;
+}
+
+kws_status kws_model_label(const kws_model* model, size_t index, const char** out_label) {
+  KWS_REQUIRE(model != nullptr, "model is NULL");
+  KWS_REQUIRE(out_label != nullptr, "out_label is NULL");
+  KWS_REQUIRE(index < model->model.labels().size(), "label index out of range");
+  *out_label = model->model.labels()[index].c_str();
+  return KWS_OK;
+}
+
+kws_status kws_model_sample_rate(const kws_model* model, int32_t* out_sample_rate) {
+  KWS_REQUIRE(model != nullptr, "model is NULL");
+  KWS_REQUIRE(out_sample_rate != nullptr, "out_sample_rate is NULL");
+  *out_sample_rate = model->model.feature_config().sample_rate;
+  return KWS_OK;
+}
+
+kws_status kws_model_feature_bins(const kws_model* model, int32_t* out_bins) {
+  KWS_REQUIRE(model != nullptr, "model is NULL");
+  KWS_REQUIRE(out_bins != nullptr, "out_bins is NULL");
+  *out_bins = model->model.feature_config().bins();
+  return KWS_OK;
+}
+
+kws_status kws_model_input_frames(const kws_model* model, int32_t* out_frames) {
+  KWS_REQUIRE(model != nullptr, "model is NULL");
+  KWS_REQUIRE(out_frames != nullptr, "out_frames is NULL");
+  *out_frames = model->model.input_frames();
+  return KWS_OK;
+}
+
+kws_status kws_model_feature_config(const kws_model* model, const char** out_json) {
+  KWS_REQUIRE(model != nullptr, "model is NULL");
+  KWS_REQUIRE(out_json != nullptr, "out_json is NULL");
+  *out_json = model->feature_config_json.c_str();
+  return KWS_OK;
+}
+
+kws_status kws_model_threshold(const kws_model* model, size_t index, float* out_threshold) {
+  KWS_REQUIRE(model != nullptr, "model is NULL");
+  KWS_REQUIRE(out_threshold != nullptr, "out_threshold is NULL");
+  KWS_REQUIRE(index < model->model.labels().size(), "label index out of range");
+  const auto& thresholds = model->model.thresholds();
+  const auto it = thresholds.find(model->model.labels()[index]);
+  *out_threshold = it == thresholds.end() ? -1.0f : it->second;
+  return KWS_OK;
+}
+
+// ---- whole clips ----
+
+kws_status kws_features(const kws_model* model, const float* samples, size_t count, int32_t sample_rate, float* out,
+                        size_t out_capacity, size_t* out_bins, size_t* out_frames) {
+  KWS_REQUIRE(model != nullptr, "model is NULL");
+  KWS_REQUIRE(samples != nullptr || count == 0, "samples is NULL");
+  KWS_REQUIRE(valid_rate(sample_rate), "sample_rate must be in [1, 768000]");
+  KWS_REQUIRE(out_bins != nullptr && out_frames != nullptr, "out_bins or out_frames is NULL");
+  return guard(__func__, [&] {
+    const kws::FeatureConfig& config = model->model.feature_config();
+    const std::size_t resampled =
+        sample_rate == config.sample_rate
+            ? count
+            : std::size_t(std::ceil(double(count) * config.sample_rate / sample_rate));
+    // Sizes first, so a size query costs nothing (the resampler's length is exact to a sample:
+    // compute for real when the caller passes a buffer).
+    if (out == nullptr && sample_rate == config.sample_rate) {
+      if (count == 0) throw kws::InvalidArgument("empty clip");
+      *out_bins = std::size_t(config.bins());
+      *out_frames = config.frame_count(resampled);
+      return;
+    }
+    std::vector<float> audio = sample_rate == config.sample_rate
+                                   ? std::vector<float>(samples, samples + count)
+                                   : kws::resample(samples, count, sample_rate, config.sample_rate);
+    if (audio.empty()) throw kws::InvalidArgument("empty clip");
+    kws::FeatureExtractor extractor(config);
+    const kws::FeatureMatrix features = extractor.compute(audio);
+    if (out != nullptr && out_capacity < features.values.size()) {
+      *out_bins = features.rows;
+      *out_frames = features.cols;
+      throw kws::Error(kws::ErrorCode(KWS_ERROR_BUFFER_TOO_SMALL),
+                       "out_capacity " + std::to_string(out_capacity) + " < " +
+                           std::to_string(features.values.size()) + " floats");
+    }
+    if (out != nullptr) std::copy(features.values.begin(), features.values.end(), out);
+    *out_bins = features.rows;
+    *out_frames = features.cols;
+  });
+}
+
+void kws_classify_params_init(kws_classify_params* params) {
+  if (params == nullptr) return;
+  params->size = sizeof(kws_classify_params);
+  params->backend = KWS_BACKEND_DEFAULT;
+  params->stride_seconds = 0.1f;
+}
+
+kws_status kws_classify(const kws_model* model, const float* samples, size_t count, int32_t sample_rate,
+                        const kws_classify_params* params, float* out_scores, size_t scores_capacity,
+                        int32_t* out_best) {
+  KWS_REQUIRE(model != nullptr, "model is NULL");
+  KWS_REQUIRE(samples != nullptr, "samples is NULL");
+  KWS_REQUIRE(count > 0, "count is 0 (an empty clip has no class)");
+  KWS_REQUIRE(valid_rate(sample_rate), "sample_rate must be in [1, 768000]");
+  KWS_REQUIRE(out_scores != nullptr, "out_scores is NULL");
+  return classify_float(__func__, model, samples, count, sample_rate, params, out_scores, scores_capacity, out_best);
+}
+
+kws_status kws_classify_s16(const kws_model* model, const int16_t* samples, size_t count, int32_t sample_rate,
+                            const kws_classify_params* params, float* out_scores, size_t scores_capacity,
+                            int32_t* out_best) {
+  KWS_REQUIRE(model != nullptr, "model is NULL");
+  KWS_REQUIRE(samples != nullptr, "samples is NULL");
+  KWS_REQUIRE(count > 0, "count is 0 (an empty clip has no class)");
+  KWS_REQUIRE(valid_rate(sample_rate), "sample_rate must be in [1, 768000]");
+  KWS_REQUIRE(out_scores != nullptr, "out_scores is NULL");
+  std::vector<float> converted;
+  const kws_status status = guard(__func__, [&] { converted = to_float(samples, count); });
+  if (status != KWS_OK) return status;
+  return classify_float(__func__, model, converted.data(), count, sample_rate, params, out_scores, scores_capacity,
+                        out_best);
+}
+
+// ---- detector ----
+
+void kws_detector_params_init(kws_detector_params* params) {
+  if (params == nullptr) return;
+  const kws::DetectorOptions defaults;
+  std::memset(static_cast<void*>(params), 0, sizeof(*params));
+  params->size = sizeof(kws_detector_params);
+  params->sample_rate = 0;
+  params->window_seconds = float(defaults.window_seconds);
+  params->stride_seconds = float(defaults.stride_seconds);
+  params->smoothing_seconds = float(defaults.smoothing_seconds);
+  params->sensitivity = float(defaults.sensitivity);
+  params->refractory_seconds = float(defaults.refractory_seconds);
+  params->default_threshold = defaults.default_threshold;
+  params->min_consecutive = defaults.min_consecutive;
+  params->backend = KWS_BACKEND_DEFAULT;
+  params->thresholds = nullptr;
+  params->thresholds_count = 0;
+  params->callback = nullptr;
+  params->user_data = nullptr;
+}
+
+kws_status kws_detector_create(const kws_model* model, const kws_detector_params* given,
+                               kws_detector** out_detector) {
+  KWS_REQUIRE(model != nullptr, "model is NULL");
+  KWS_REQUIRE(out_detector != nullptr, "out_detector is NULL");
+  kws_detector_params params;
+  kws_detector_params_init(&params);
+  kws_status status = KWS_OK;
+  if (!read_params(given, &params, __func__, &status)) return status;
+  const std::size_t labels = model->model.labels().size();
+  KWS_REQUIRE(params.thresholds != nullptr || params.thresholds_count == 0, "thresholds is NULL but thresholds_count > 0");
+  KWS_REQUIRE(params.thresholds_count <= labels, "thresholds_count exceeds the number of labels");
+  KWS_REQUIRE(params.sample_rate == 0 || valid_rate(params.sample_rate), "sample_rate must be 0 or in [1, 768000]");
+  return guard(__func__, [&] {
+    kws::DetectorOptions options;
+    options.sample_rate = params.sample_rate;
+    options.window_seconds = params.window_seconds;
+    options.stride_seconds = params.stride_seconds;
+    options.smoothing_seconds = params.smoothing_seconds;
+    options.sensitivity = params.sensitivity;
+    options.refractory_seconds = params.refractory_seconds;
+    options.default_threshold = params.default_threshold;
+    options.min_consecutive = params.min_consecutive;
+    options.backend = to_backend(params.backend);
+    for (std::size_t i = 0; i < params.thresholds_count; ++i) {
+      const float t = params.thresholds[i];
+      if (std::isnan(t) || t < 0.0f) continue;  // not set
+      options.thresholds[model->model.labels()[i]] = t;
+    }
+    auto* handle = new kws_detector{kws::Detector(model->model, options), params.callback, params.user_data, {}, 0};
+    handle->queue.reserve(64);
+    *out_detector = handle;
+  });
+}
+
+void kws_detector_free(kws_detector* detector) { delete detector; }
+
+kws_status kws_detector_push(kws_detector* detector, const float* samples, size_t count) {
+  KWS_REQUIRE(detector != nullptr, "detector is NULL");
+  KWS_REQUIRE(samples != nullptr || count == 0, "samples is NULL");
+  return guard(__func__, [&] {
+    detector->detector.push(samples, count, [detector](const kws::Detection& d) { deliver(detector, d); });
+  });
+}
+
+kws_status kws_detector_push_s16(kws_detector* detector, const int16_t* samples, size_t count) {
+  KWS_REQUIRE(detector != nullptr, "detector is NULL");
+  KWS_REQUIRE(samples != nullptr || count == 0, "samples is NULL");
+  return guard(__func__, [&] {
+    detector->detector.push(samples, count, [detector](const kws::Detection& d) { deliver(detector, d); });
+  });
+}
+
+kws_status kws_detector_finish(kws_detector* detector) {
+  KWS_REQUIRE(detector != nullptr, "detector is NULL");
+  return guard(__func__, [&] {
+    detector->detector.finish([detector](const kws::Detection& d) { deliver(detector, d); });
+  });
+}
+
+kws_status kws_detector_reset(kws_detector* detector) {
+  KWS_REQUIRE(detector != nullptr, "detector is NULL");
+  return guard(__func__, [&] {
+    detector->detector.reset();
+    detector->queue.clear();
+    detector->head = 0;
+  });
+}
+
+kws_status kws_detector_pending(const kws_detector* detector, size_t* out_count) {
+  KWS_REQUIRE(detector != nullptr, "detector is NULL");
+  KWS_REQUIRE(out_count != nullptr, "out_count is NULL");
+  *out_count = detector->queue.size() - detector->head;
+  return KWS_OK;
+}
+
+kws_status kws_detector_next(kws_detector* detector, kws_detection* out, int32_t* out_available) {
+  KWS_REQUIRE(detector != nullptr, "detector is NULL");
+  KWS_REQUIRE(out != nullptr, "out is NULL");
+  KWS_REQUIRE(out_available != nullptr, "out_available is NULL");
+  KWS_REQUIRE(out->size >= sizeof(std::size_t) && out->size <= (std::size_t(1) << 16),
+              "out->size must be set to sizeof(kws_detection)");
+  if (detector->head == detector->queue.size()) {
+    *out_available = 0;
+    return KWS_OK;
+  }
+  const kws_detection& event = detector->queue[detector->head++];
+  const std::size_t caller_size = out->size;
+  std::memcpy(static_cast<void*>(out), static_cast<const void*>(&event), std::min(caller_size, sizeof(kws_detection)));
+  out->size = caller_size;
+  *out_available = 1;
+  return KWS_OK;
+}
+
+kws_status kws_detector_scores(const kws_detector* detector, const float** out_scores, size_t* out_count) {
+  KWS_REQUIRE(detector != nullptr, "detector is NULL");
+  KWS_REQUIRE(out_scores != nullptr && out_count != nullptr, "out_scores or out_count is NULL");
+  *out_scores = detector->detector.scores().data();
+  *out_count = detector->detector.scores().size();
+  return KWS_OK;
+}
+
+kws_status kws_detector_samples_pushed(const kws_detector* detector, int64_t* out_samples) {
+  KWS_REQUIRE(detector != nullptr, "detector is NULL");
+  KWS_REQUIRE(out_samples != nullptr, "out_samples is NULL");
+  *out_samples = detector->detector.samples_pushed();
+  return KWS_OK;
+}
+
+// ---- audio ----
+
+namespace {
+kws_status hand_out_audio(const kws::Audio& audio, float** out_samples, size_t* out_count, int32_t* out_sample_rate) {
+  // malloc so that a C caller could also free() it; kws_audio_free is the documented way.
+  float* buffer = static_cast<float*>(std::malloc(std::max<std::size_t>(1, audio.samples.size()) * sizeof(float)));
+  if (buffer == nullptr) throw std::bad_alloc();
+  std::copy(audio.samples.begin(), audio.samples.end(), buffer);
+  *out_samples = buffer;
+  *out_count = audio.samples.size();
+  if (out_sample_rate != nullptr) *out_sample_rate = audio.sample_rate;
+  return KWS_OK;
+}
+}  // namespace
+
+kws_status kws_audio_read(const char* path, int32_t target_sample_rate, float** out_samples, size_t* out_count,
+                          int32_t* out_sample_rate) {
+  KWS_REQUIRE(path != nullptr, "path is NULL");
+  KWS_REQUIRE(out_samples != nullptr && out_count != nullptr, "out_samples or out_count is NULL");
+  KWS_REQUIRE(target_sample_rate == 0 || valid_rate(target_sample_rate), "target_sample_rate must be 0 or in [1, 768000]");
+  return guard(__func__, [&] {
+    kws::AudioReadOptions options;
+    options.target_sample_rate = target_sample_rate;
+    hand_out_audio(kws::read_audio(std::string(path), options), out_samples, out_count, out_sample_rate);
+  });
+}
+
+kws_status kws_audio_read_memory(const void* data, size_t size, int32_t target_sample_rate, float** out_samples,
+                                 size_t* out_count, int32_t* out_sample_rate) {
+  KWS_REQUIRE(data != nullptr, "data is NULL");
+  KWS_REQUIRE(out_samples != nullptr && out_count != nullptr, "out_samples or out_count is NULL");
+  KWS_REQUIRE(target_sample_rate == 0 || valid_rate(target_sample_rate), "target_sample_rate must be 0 or in [1, 768000]");
+  return guard(__func__, [&] {
+    kws::AudioReadOptions options;
+    options.target_sample_rate = target_sample_rate;
+    hand_out_audio(kws::read_audio(data, size, options), out_samples, out_count, out_sample_rate);
+  });
+}
+
+void kws_audio_free(float* samples) { std::free(samples); }
+
+}  // extern "C"

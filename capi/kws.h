@@ -1,0 +1,230 @@
+/*
+ * libkws C API: keyword spotting for C, C++ and any language with a C FFI.
+ *
+ * Two kinds of handle:
+ *   kws_model     an immutable trained model (weights, labels, feature config). Load once and
+ *                 share it read-only between any number of threads.
+ *   kws_detector  the state of one audio stream (resampler, features, network activations,
+ *                 posterior history). One thread at a time per detector; create one per stream.
+ *
+ * Conventions, for every function:
+ *   - A kws_status is returned; KWS_OK (0) is success. On failure the outputs are untouched and
+ *     kws_last_error() holds a human-readable message for the calling thread.
+ *   - Every pointer argument is checked (NULL gives KWS_ERROR_INVALID_ARGUMENT) and no C++
+ *     exception leaves the library. The library never aborts or exits the host process.
+ *   - *_free() accepts NULL.
+ *   - Parameter structs are passed by pointer and start with their own size: fill them with
+ *     kws_*_params_init(), then change fields. New fields are only ever appended, so a program
+ *     built against an older kws.h keeps working with a newer library.
+ *   - Audio is mono PCM: float in [-1, 1] or int16, at any sample rate from 1 to 768000 Hz (it is
+ *     resampled to the model's rate inside).
+ * This header includes only <stddef.h> and <stdint.h> (and the generated version macros), and
+ * compiles as C89, C99 and C++.
+ */
+#ifndef KWS_H
+#define KWS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kws/version.h" /* KWS_VERSION_MAJOR, _MINOR, _PATCH, _STRING, _NUMBER */
+
+#if defined(_WIN32)
+#  if defined(KWS_BUILDING_LIBRARY)
+#    define KWS_API __declspec(dllexport)
+#  else
+#    define KWS_API __declspec(dllimport)
+#  endif
+#elif defined(__GNUC__)
+#  define KWS_API __attribute__((visibility("default")))
+#else
+#  define KWS_API
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- Status and errors --------------------------------------------------------------------- */
+
+/* Values are pinned: they never change between releases. */
+typedef enum kws_status {
+  KWS_OK = 0,
+  KWS_ERROR_INVALID_ARGUMENT = 1,   /* NULL pointer, value out of range, inconsistent values */
+  KWS_ERROR_IO = 2,                 /* a file could not be opened or read */
+  KWS_ERROR_UNSUPPORTED_FORMAT = 3, /* well-formed input libkws does not handle */
+  KWS_ERROR_CORRUPT_DATA = 4,       /* malformed model or audio file */
+  KWS_ERROR_OUT_OF_MEMORY = 5,
+  KWS_ERROR_INTERNAL = 6,           /* a bug in libkws: please report it with kws_last_error() */
+  KWS_ERROR_BUFFER_TOO_SMALL = 7    /* an output buffer is smaller than the result; sizes are set */
+} kws_status;
+
+/* A static description of `status` ("ok", "invalid argument", ...); never NULL. */
+KWS_API const char* kws_status_string(kws_status status);
+
+/* The message of the latest failed call on this thread ("" if none). Valid until the next
+ * libkws call on this thread. */
+KWS_API const char* kws_last_error(void);
+
+/* ---- Version ------------------------------------------------------------------------------- */
+
+/* KWS_VERSION_NUMBER of the library actually loaded (major * 10000 + minor * 100 + patch). */
+KWS_API uint32_t kws_version_number(void);
+/* "MAJOR.MINOR.PATCH" of the library actually loaded; static. */
+KWS_API const char* kws_version_string(void);
+/* One line on how the library was built: version, backends, instruction set; static. */
+KWS_API const char* kws_build_info(void);
+
+/* ---- Backends ------------------------------------------------------------------------------ */
+
+typedef enum kws_backend {
+  KWS_BACKEND_DEFAULT = 0,   /* the fastest in this build (the KWS_BACKEND environment variable
+                                overrides it, e.g. KWS_BACKEND=reference) */
+  KWS_BACKEND_REFERENCE = 1, /* plain loops: the numerical reference */
+  KWS_BACKEND_EIGEN = 2,
+  KWS_BACKEND_ONEDNN = 3
+} kws_backend;
+
+/* 1 if this build contains `backend`, else 0. */
+KWS_API int kws_backend_available(kws_backend backend);
+
+/* ---- Model --------------------------------------------------------------------------------- */
+
+typedef struct kws_model kws_model;
+
+/* Loads and fully validates a libkws model file (.kws). A corrupt or hostile file gives
+ * KWS_ERROR_CORRUPT_DATA or KWS_ERROR_UNSUPPORTED_FORMAT, never a crash. */
+KWS_API kws_status kws_model_load(const char* path, kws_model** out_model);
+/* The same from a complete model file in memory; the buffer is copied and may be freed. */
+KWS_API kws_status kws_model_load_memory(const void* data, size_t size, kws_model** out_model);
+/* Releases the caller's reference. Detectors created from the model keep their own, so a model
+ * may be freed before its detectors. */
+KWS_API void kws_model_free(kws_model* model);
+
+/* Number of output classes (labels). */
+KWS_API kws_status kws_model_num_labels(const kws_model* model, size_t* out_count);
+/* Label `index` (0-based), NUL-terminated UTF-8, owned by the model: valid until
+ * kws_model_free(). Index out of range gives KWS_ERROR_INVALID_ARGUMENT. */
+KWS_API kws_status kws_model_label(const kws_model* model, size_t index, const char** out_label);
+/* Sample rate (Hz) the model's features are computed at. */
+KWS_API kws_status kws_model_sample_rate(const kws_model* model, int32_t* out_sample_rate);
+/* Feature rows per frame (n_mels, or n_mfcc) and frames per analysis window. */
+KWS_API kws_status kws_model_feature_bins(const kws_model* model, int32_t* out_bins);
+KWS_API kws_status kws_model_input_frames(const kws_model* model, int32_t* out_frames);
+/* The feature configuration as JSON (torchaudio-style keys), owned by the model. */
+KWS_API kws_status kws_model_feature_config(const kws_model* model, const char** out_json);
+/* The model's suggested threshold for label `index`, or a negative value when it has none. */
+KWS_API kws_status kws_model_threshold(const kws_model* model, size_t index, float* out_threshold);
+
+/* ---- Whole clips: features and classification ---------------------------------------------- */
+
+/* Features exactly as the model was trained with, as a [bins][frames] row-major matrix.
+ * Call with out == NULL to learn the size; with out_capacity (floats) too small the call gives
+ * KWS_ERROR_BUFFER_TOO_SMALL. *out_bins and *out_frames are set in both cases. */
+KWS_API kws_status kws_features(const kws_model* model, const float* samples, size_t count,
+                                int32_t sample_rate, float* out, size_t out_capacity,
+                                size_t* out_bins, size_t* out_frames);
+
+typedef struct kws_classify_params {
+  size_t size;          /* sizeof(kws_classify_params), set by kws_classify_params_init */
+  kws_backend backend;  /* default KWS_BACKEND_DEFAULT */
+  float stride_seconds; /* window step over clips longer than the model's window; default 0.1 */
+} kws_classify_params;
+
+KWS_API void kws_classify_params_init(kws_classify_params* params);
+
+/* Classifies one clip: posteriors (softmax, one per label, summing to 1) into out_scores, which
+ * holds scores_capacity floats (>= the number of labels), and the best label's index into
+ * *out_best (may be NULL). A clip shorter than the model's window is zero-padded on both sides; a
+ * longer one is scanned and the window most likely to hold a keyword is reported. params may be
+ * NULL for the defaults. Safe to call from many threads on one model. */
+KWS_API kws_status kws_classify(const kws_model* model, const float* samples, size_t count,
+                                int32_t sample_rate, const kws_classify_params* params,
+                                float* out_scores, size_t scores_capacity, int32_t* out_best);
+KWS_API kws_status kws_classify_s16(const kws_model* model, const int16_t* samples, size_t count,
+                                    int32_t sample_rate, const kws_classify_params* params,
+                                    float* out_scores, size_t scores_capacity, int32_t* out_best);
+
+/* ---- Streaming detector -------------------------------------------------------------------- */
+
+/* One keyword event. Sample positions count from the start of the stream (or the latest reset)
+ * at the detector's sample rate; [start_sample, end_sample) is the analysis window it fired in. */
+typedef struct kws_detection {
+  size_t size;         /* sizeof(kws_detection) as the caller knows it (see kws_detector_next) */
+  int32_t label_index;
+  const char* label;   /* owned by the detector's model: valid while the detector lives */
+  float score;         /* smoothed posterior in [0, 1] */
+  int64_t start_sample;
+  int64_t end_sample;
+} kws_detection;
+
+/* Called from inside kws_detector_push/finish, on the pushing thread, once per event. The
+ * detection is valid only during the call. Do not call the same detector from the callback. */
+typedef void (*kws_detection_callback)(const kws_detection* detection, void* user_data);
+
+typedef struct kws_detector_params {
+  size_t size;              /* sizeof(kws_detector_params), set by kws_detector_params_init */
+  int32_t sample_rate;      /* of pushed PCM in Hz; 0 (default) = the model's rate */
+  float window_seconds;     /* analysis window; 0 (default) = the model's (1 s in the recipe) */
+  float stride_seconds;     /* evaluation cadence; default 0.1 */
+  float smoothing_seconds;  /* posterior moving average span; default 0.3 */
+  float sensitivity;        /* 0..1; effective threshold = threshold^(2 * sensitivity); 0.5 */
+  float refractory_seconds; /* no event for this long after one; default 1.0 */
+  float default_threshold;  /* for labels without one in the model or below; default 0.5 */
+  int32_t min_consecutive;  /* evaluations in a row above threshold; default 1 */
+  kws_backend backend;      /* default KWS_BACKEND_DEFAULT */
+  const float* thresholds;  /* optional, one per label index; a negative value = not set.
+                               Copied by kws_detector_create. Default NULL */
+  size_t thresholds_count;  /* entries in thresholds (<= number of labels) */
+  kws_detection_callback callback; /* NULL (default): events are queued for kws_detector_next */
+  void* user_data;          /* passed to callback */
+} kws_detector_params;
+
+KWS_API void kws_detector_params_init(kws_detector_params* params);
+
+typedef struct kws_detector kws_detector;
+
+/* params may be NULL for the defaults. Labels starting with '_' (_silence_, _unknown_) never fire. */
+KWS_API kws_status kws_detector_create(const kws_model* model, const kws_detector_params* params,
+                                       kws_detector** out_detector);
+KWS_API void kws_detector_free(kws_detector* detector);
+
+/* Feeds samples; count may be 0 (samples may then be NULL). Events are delivered to the callback
+ * or queued before the call returns. The same audio gives the same events however it is cut into
+ * chunks. No heap allocation in steady state (except to grow the event queue). */
+KWS_API kws_status kws_detector_push(kws_detector* detector, const float* samples, size_t count);
+KWS_API kws_status kws_detector_push_s16(kws_detector* detector, const int16_t* samples, size_t count);
+/* Ends the stream: flushes buffered audio and evaluates the tail. Push again only after reset. */
+KWS_API kws_status kws_detector_finish(kws_detector* detector);
+/* Starts a new stream (positions restart at 0); drops queued events. */
+KWS_API kws_status kws_detector_reset(kws_detector* detector);
+
+/* Queued events not yet taken. */
+KWS_API kws_status kws_detector_pending(const kws_detector* detector, size_t* out_count);
+/* Takes the oldest queued event into *out (out->size must be set to sizeof(kws_detection); only
+ * that many bytes are written) and sets *out_available to 1, or sets it to 0 when none is queued. */
+KWS_API kws_status kws_detector_next(kws_detector* detector, kws_detection* out, int32_t* out_available);
+/* Smoothed posteriors after the latest evaluation, one per label; owned by the detector and valid
+ * until its next push/finish/reset/free. */
+KWS_API kws_status kws_detector_scores(const kws_detector* detector, const float** out_scores,
+                                       size_t* out_count);
+/* Samples pushed since create/reset, at the detector's sample rate. */
+KWS_API kws_status kws_detector_samples_pushed(const kws_detector* detector, int64_t* out_samples);
+
+/* ---- Audio files --------------------------------------------------------------------------- */
+
+/* Reads a WAV/FLAC/OGG file as mono float (stereo is mixed down), resampled to target_sample_rate
+ * when it is > 0. *out_samples is allocated by libkws: release it with kws_audio_free. */
+KWS_API kws_status kws_audio_read(const char* path, int32_t target_sample_rate, float** out_samples,
+                                  size_t* out_count, int32_t* out_sample_rate);
+/* The same from a file image in memory (e.g. an upload). */
+KWS_API kws_status kws_audio_read_memory(const void* data, size_t size, int32_t target_sample_rate,
+                                         float** out_samples, size_t* out_count,
+                                         int32_t* out_sample_rate);
+KWS_API void kws_audio_free(float* samples);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KWS_H */

@@ -1,0 +1,133 @@
+// Streaming keyword detection: push PCM as it arrives, get one event per spoken keyword.
+//
+// A Detector owns everything one audio stream needs: a resampler (when the stream's rate is not
+// the model's), a StreamingFeatureExtractor (new frames only), a ring of the last window's
+// frames, an Engine, and the posterior history. Every `stride` of audio it evaluates the model
+// on the last `window` of frames (the reference BC-ResNet pads its temporal convolutions
+// symmetrically and averages over the whole window, so it cannot run on a frame at a time;
+// sliding-window re-evaluation is the faithful way to stream it). Posteriors are averaged over
+// `smoothing`; a keyword fires when its smoothed score reaches its threshold for
+// `min_consecutive` evaluations in a row, and then nothing fires for `refractory` (one utterance,
+// one event).
+//
+// Determinism: evaluations happen at fixed frame counts, so the same audio gives the same events
+// whatever the chunking (tested with random chunk sizes from 1 sample to 10 s). After
+// construction, push() and finish() allocate nothing (tested with a counting allocator).
+//
+// A Detector is used by one thread at a time; many Detectors may share one Model.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "kws/engine.hpp"
+#include "kws/model.hpp"
+
+namespace kws {
+
+struct DetectorOptions {
+  // Rate of the pushed PCM in Hz; 0 = the model's rate. Other rates are resampled (libsoxr).
+  int sample_rate = 0;
+  // Analysis window; 0 = the model's input_frames (1 s in the recipe).
+  double window_seconds = 0.0;
+  // Evaluation cadence (rounded to whole feature hops, at least one hop).
+  double stride_seconds = 0.1;
+  // Posteriors are averaged over the evaluations in this span (at least one evaluation).
+  double smoothing_seconds = 0.3;
+  // Per-label thresholds on the smoothed posterior; labels not listed take the model file's
+  // threshold, else default_threshold.
+  std::map<std::string, float> thresholds;
+  float default_threshold = 0.5f;
+  // One knob over all thresholds: the effective threshold is threshold^(2 * sensitivity), so
+  // 0.5 leaves them as they are, 1 squares them (more detections) and values towards 0 raise
+  // them towards 1 (fewer). Range [0, 1].
+  double sensitivity = 0.5;
+  // After an event, no event for this long (of stream time).
+  double refractory_seconds = 1.0;
+  // Evaluations in a row at or above threshold before an event fires.
+  int min_consecutive = 1;
+  // Labels that never fire: those starting with '_' (e.g. _silence_, _unknown_) when true.
+  bool ignore_underscore_labels = true;
+  Backend backend = fastest_backend();
+};
+
+// One detected keyword. Sample positions count from the start of the stream (or the last
+// reset()) at the pushed sample rate; [start_sample, end_sample) is the analysis window in which
+// the keyword fired.
+struct Detection {
+  int label_index = -1;
+  const std::string* label = nullptr;  // owned by the Model; valid as long as it is
+  float score = 0.0f;                  // smoothed posterior in [0, 1]
+  std::int64_t start_sample = 0;
+  std::int64_t end_sample = 0;
+};
+
+class Detector {
+ public:
+  // Throws InvalidArgument for out-of-range options or thresholds naming unknown labels.
+  explicit Detector(Model model, const DetectorOptions& options = {});
+  ~Detector();
+  Detector(Detector&&) noexcept;
+  Detector& operator=(Detector&&) noexcept;
+
+  // Feeds `count` samples (float in [-1, 1], or int16). on_detection(const Detection&) is called
+  // for each event, in stream order, before push returns. count == 0 is a no-op.
+  template <class OnDetection>
+  void push(const float* samples, std::size_t count, OnDetection&& on_detection) {
+    push_samples(samples, count, &invoke<OnDetection>, &on_detection);
+  }
+  template <class OnDetection>
+  void push(const std::int16_t* samples, std::size_t count, OnDetection&& on_detection) {
+    push_samples(samples, count, &invoke<OnDetection>, &on_detection);
+  }
+  // Convenience forms that collect the events (these allocate for the returned vector).
+  std::vector<Detection> push(const float* samples, std::size_t count);
+  std::vector<Detection> push(const std::vector<float>& samples) { return push(samples.data(), samples.size()); }
+
+  // Ends the stream: flushes the resampler and the features' end padding and evaluates what is
+  // left; a stream shorter than one window is evaluated once on what it has. Call reset() to
+  // start a new stream.
+  template <class OnDetection>
+  void finish(OnDetection&& on_detection) {
+    finish_stream(&invoke<OnDetection>, &on_detection);
+  }
+  std::vector<Detection> finish();
+
+  // Forgets the stream; sample positions restart at 0. Keeps the detector's buffers (a resampling
+  // detector's libsoxr state re-primes on the next samples, which allocates once).
+  void reset();
+
+  const Model& model() const;
+  const DetectorOptions& options() const;
+  int sample_rate() const;          // of pushed PCM
+  int window_frames() const;
+  int stride_frames() const;
+  // Effective threshold per label (after sensitivity); > 1 for labels that never fire.
+  const std::vector<float>& thresholds() const;
+  // Samples pushed since construction or reset(), at sample_rate().
+  std::int64_t samples_pushed() const;
+  // Model evaluations since construction or reset().
+  std::int64_t evaluations() const;
+  // Smoothed posteriors after the latest evaluation (num_classes values; zeros before the first).
+  const std::vector<float>& scores() const;
+
+ private:
+  using Sink = void (*)(void* context, const Detection& detection);
+  template <class F>
+  static void invoke(void* context, const Detection& detection) {
+    (*static_cast<std::remove_reference_t<F>*>(context))(detection);
+  }
+  void push_samples(const float* samples, std::size_t count, Sink sink, void* context);
+  void push_samples(const std::int16_t* samples, std::size_t count, Sink sink, void* context);
+  void finish_stream(Sink sink, void* context);
+
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace kws

@@ -1,0 +1,289 @@
+// Detector: resampler -> streaming features -> window ring -> Engine -> smoothing -> events.
+#include "kws/detector.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <optional>
+#include <string>
+
+#include "kws/classifier.hpp"
+#include "kws/error.hpp"
+#include "kws/features.hpp"
+#include "stream_resampler.hpp"
+
+namespace kws {
+
+namespace {
+
+constexpr int kMaxSampleRate = 768000;
+// Resampler output and int16 conversion happen in blocks of this many samples, so push() needs
+// no buffer proportional to the chunk.
+constexpr std::size_t kBlock = 4096;
+
+int frames_for(double seconds, const FeatureConfig& features) {
+  return int(std::lround(seconds * features.sample_rate / features.hop_length));
+}
+
+void check_range(double value, double low, double high, const char* name) {
+  if (!(value >= low && value <= high))
+    throw InvalidArgument(std::string("DetectorOptions.") + name + " = " + std::to_string(value) + " outside [" +
+                          std::to_string(low) + ", " + std::to_string(high) + "]");
+}
+
+}  // namespace
+
+struct Detector::Impl {
+  Model model;
+  DetectorOptions options;
+  int in_rate = 0, model_rate = 0;
+  int bins = 0, window = 0, stride = 0, smoothing = 1, refractory = 0;
+  int hop = 0, frame_centre_offset = 0;
+  Engine engine;
+  StreamingFeatureExtractor features;
+  std::optional<detail::StreamResampler> resampler;
+  std::vector<float> block;      // resampler output / int16 conversion, kBlock
+  std::vector<float> converted;  // int16 -> float, kBlock
+  std::vector<float> ring;       // [window][bins], slot = frame % window
+  std::vector<float> input;      // [bins][window], oldest frame first
+  std::vector<float> logits;
+  std::vector<float> history;    // [smoothing][classes], slot = evaluation % smoothing
+  std::vector<float> smoothed;
+  std::vector<float> thresholds;
+  std::vector<int> consecutive;
+  std::int64_t frames = 0, evaluations = 0, last_evaluated_frame = 0, quiet_until_frame = 0;
+  std::int64_t samples_pushed = 0;
+  bool finished = false;
+  Sink sink = nullptr;
+  void* sink_context = nullptr;
+
+  Impl(Model m, const DetectorOptions& o)
+      : model(std::move(m)),
+        options(o),
+        engine(model, make_engine_options(model, o)),
+        features(model.feature_config()) {
+    const FeatureConfig& config = model.feature_config();
+    model_rate = config.sample_rate;
+    in_rate = options.sample_rate == 0 ? model_rate : options.sample_rate;
+    if (in_rate < 1 || in_rate > kMaxSampleRate)
+      throw InvalidArgument("DetectorOptions.sample_rate = " + std::to_string(options.sample_rate) +
+                            " outside [1, " + std::to_string(kMaxSampleRate) + "] (or 0 for the model's rate)");
+    check_range(options.stride_seconds, 0.0, 60.0, "stride_seconds");
+    check_range(options.smoothing_seconds, 0.0, 60.0, "smoothing_seconds");
+    check_range(options.sensitivity, 0.0, 1.0, "sensitivity");
+    check_range(options.refractory_seconds, 0.0, 3600.0, "refractory_seconds");
+    check_range(options.default_threshold, 0.0, 1.0, "default_threshold");
+    if (options.min_consecutive < 1 || options.min_consecutive > 1000)
+      throw InvalidArgument("DetectorOptions.min_consecutive must be in [1, 1000]");
+    bins = config.bins();
+    hop = config.hop_length;
+    frame_centre_offset = config.center ? 0 : config.n_fft / 2;
+    window = engine.max_frames();
+    stride = std::max(1, frames_for(options.stride_seconds, config));
+    smoothing = std::max(1, int(std::lround(options.smoothing_seconds / (double(stride) * hop / model_rate))));
+    refractory = frames_for(options.refractory_seconds, config);
+    if (in_rate != model_rate) resampler.emplace(in_rate, model_rate);
+
+    const auto& labels = model.labels();
+    const int classes = model.num_classes();
+    thresholds.assign(classes, 0.0f);
+    for (const auto& [label, value] : options.thresholds) {
+      if (std::find(labels.begin(), labels.end(), label) == labels.end())
+        throw InvalidArgument("DetectorOptions.thresholds names \"" + label + "\", which is not a label of the model");
+      if (!(value >= 0.0f && value <= 1.0f))
+        throw InvalidArgument("DetectorOptions.thresholds[\"" + label + "\"] must be in [0, 1]");
+    }
+    for (int k = 0; k < classes; ++k) {
+      const std::string& label = labels[std::size_t(k)];
+      if (options.ignore_underscore_labels && !label.empty() && label[0] == '_') {
+        thresholds[k] = std::numeric_limits<float>::infinity();
+        continue;
+      }
+      float base = options.default_threshold;
+      if (auto it = model.thresholds().find(label); it != model.thresholds().end()) base = it->second;
+      if (auto it = options.thresholds.find(label); it != options.thresholds.end()) base = it->second;
+      thresholds[k] = float(std::pow(double(base), 2.0 * options.sensitivity));
+    }
+
+    block.assign(kBlock, 0.0f);
+    converted.assign(kBlock, 0.0f);
+    ring.assign(std::size_t(window) * bins, 0.0f);
+    input.assign(std::size_t(window) * bins, 0.0f);
+    logits.assign(classes, 0.0f);
+    history.assign(std::size_t(smoothing) * classes, 0.0f);
+    smoothed.assign(classes, 0.0f);
+    consecutive.assign(classes, 0);
+  }
+
+  static EngineOptions make_engine_options(const Model& model, const DetectorOptions& o) {
+    EngineOptions engine_options;
+    engine_options.backend = o.backend;
+    if (!(o.window_seconds >= 0.0 && o.window_seconds <= 60.0))
+      throw InvalidArgument("DetectorOptions.window_seconds must be in [0, 60]");
+    engine_options.max_frames = o.window_seconds > 0.0
+                                    ? std::max(1, frames_for(o.window_seconds, model.feature_config()))
+                                    : model.input_frames();
+    return engine_options;
+  }
+
+  void reset() {
+    features.reset();
+    if (resampler) resampler->reset();
+    frames = evaluations = last_evaluated_frame = quiet_until_frame = samples_pushed = 0;
+    finished = false;
+    std::fill(smoothed.begin(), smoothed.end(), 0.0f);
+    std::fill(consecutive.begin(), consecutive.end(), 0);
+  }
+
+  // Model-rate sample -> pushed-rate sample.
+  std::int64_t to_input_samples(std::int64_t model_samples) const {
+    if (in_rate == model_rate) return model_samples;
+    return std::int64_t(std::llround(double(model_samples) * in_rate / model_rate));
+  }
+
+  void on_frame(const float* frame) {
+    std::copy(frame, frame + bins, ring.begin() + std::ptrdiff_t(frames % window) * bins);
+    ++frames;
+    if (frames >= window && (frames - window) % stride == 0) evaluate(window);
+  }
+
+  // Runs the model on the last `count` frames (count <= window) and updates the events.
+  void evaluate(int count) {
+    for (int j = 0; j < count; ++j) {
+      const float* frame = ring.data() + std::size_t((frames - count + j) % window) * bins;
+      for (int b = 0; b < bins; ++b) input[std::size_t(b) * count + j] = frame[b];
+    }
+    engine.run(input.data(), 1, count, logits.data());
+    softmax(logits.data(), logits.size());
+    const std::size_t classes = logits.size();
+    std::copy(logits.begin(), logits.end(), history.begin() + std::ptrdiff_t((evaluations % smoothing) * classes));
+    ++evaluations;
+    last_evaluated_frame = frames;
+    const std::int64_t filled = std::min<std::int64_t>(evaluations, smoothing);
+    for (std::size_t k = 0; k < classes; ++k) {
+      float sum = 0.0f;
+      for (std::int64_t e = 0; e < filled; ++e) sum += history[std::size_t(e) * classes + k];
+      smoothed[k] = sum / float(filled);
+    }
+
+    int best = -1;
+    for (std::size_t k = 0; k < classes; ++k) {
+      consecutive[k] = smoothed[k] >= thresholds[k] ? consecutive[k] + 1 : 0;
+      if (consecutive[k] >= options.min_consecutive && (best < 0 || smoothed[k] > smoothed[std::size_t(best)]))
+        best = int(k);
+    }
+    if (best < 0 || frames < quiet_until_frame) return;
+    quiet_until_frame = frames + refractory;
+    std::fill(consecutive.begin(), consecutive.end(), 0);
+
+    Detection detection;
+    detection.label_index = best;
+    detection.label = &model.labels()[std::size_t(best)];
+    detection.score = smoothed[std::size_t(best)];
+    const std::int64_t first = frames - count;
+    detection.start_sample = to_input_samples(std::max<std::int64_t>(0, first * hop + frame_centre_offset));
+    detection.end_sample = std::max(detection.start_sample,
+                                    std::min(to_input_samples((frames - 1) * hop + frame_centre_offset + hop),
+                                             samples_pushed));
+    sink(sink_context, detection);
+  }
+
+  void feed_model_rate(const float* samples, std::size_t count) {
+    features.push(samples, count, [this](const float* frame) { on_frame(frame); });
+  }
+
+  void push(const float* samples, std::size_t count) {
+    if (count == 0) return;
+    if (samples == nullptr) throw InvalidArgument("Detector::push: samples is null");
+    if (finished) throw InvalidArgument("Detector::push after finish(): call reset() to start a new stream");
+    samples_pushed += std::int64_t(count);
+    if (!resampler) return feed_model_rate(samples, count);
+    for (;;) {
+      std::size_t consumed = 0;
+      const std::size_t produced = resampler->process(samples, count, &consumed, block.data(), block.size());
+      samples += consumed;
+      count -= consumed;
+      feed_model_rate(block.data(), produced);
+      if (count == 0 && produced < block.size()) break;
+    }
+  }
+
+  void push(const std::int16_t* samples, std::size_t count) {
+    if (count == 0) return;
+    if (samples == nullptr) throw InvalidArgument("Detector::push: samples is null");
+    while (count > 0) {
+      const std::size_t n = std::min(count, converted.size());
+      for (std::size_t i = 0; i < n; ++i) converted[i] = float(samples[i]) * (1.0f / 32768.0f);
+      push(converted.data(), n);
+      samples += n;
+      count -= n;
+    }
+  }
+
+  void finish() {
+    if (finished) return;
+    finished = true;
+    if (resampler) {
+      while (const std::size_t produced = resampler->flush(block.data(), block.size()))
+        feed_model_rate(block.data(), produced);
+    }
+    // Too little audio for the end padding leaves nothing more to evaluate; that is not an error
+    // for a stream.
+    if (features.frames_emitted() > 0 || samples_pushed > 0) {
+      try {
+        features.finish([this](const float* frame) { on_frame(frame); });
+      } catch (const InvalidArgument&) {
+      }
+    }
+    if (frames > last_evaluated_frame) evaluate(int(std::min<std::int64_t>(frames, window)));
+  }
+};
+
+Detector::Detector(Model model, const DetectorOptions& options)
+    : impl_(std::make_unique<Impl>(std::move(model), options)) {}
+Detector::~Detector() = default;
+Detector::Detector(Detector&&) noexcept = default;
+Detector& Detector::operator=(Detector&&) noexcept = default;
+
+void Detector::push_samples(const float* samples, std::size_t count, Sink sink, void* context) {
+  impl_->sink = sink;
+  impl_->sink_context = context;
+  impl_->push(samples, count);
+}
+
+void Detector::push_samples(const std::int16_t* samples, std::size_t count, Sink sink, void* context) {
+  impl_->sink = sink;
+  impl_->sink_context = context;
+  impl_->push(samples, count);
+}
+
+void Detector::finish_stream(Sink sink, void* context) {
+  impl_->sink = sink;
+  impl_->sink_context = context;
+  impl_->finish();
+}
+
+std::vector<Detection> Detector::push(const float* samples, std::size_t count) {
+  std::vector<Detection> events;
+  push(samples, count, [&](const Detection& d) { events.push_back(d); });
+  return events;
+}
+
+std::vector<Detection> Detector::finish() {
+  std::vector<Detection> events;
+  finish([&](const Detection& d) { events.push_back(d); });
+  return events;
+}
+
+void Detector::reset() { impl_->reset(); }
+const Model& Detector::model() const { return impl_->model; }
+const DetectorOptions& Detector::options() const { return impl_->options; }
+int Detector::sample_rate() const { return impl_->in_rate; }
+int Detector::window_frames() const { return impl_->window; }
+int Detector::stride_frames() const { return impl_->stride; }
+const std::vector<float>& Detector::thresholds() const { return impl_->thresholds; }
+std::int64_t Detector::samples_pushed() const { return impl_->samples_pushed; }
+std::int64_t Detector::evaluations() const { return impl_->evaluations; }
+const std::vector<float>& Detector::scores() const { return impl_->smoothed; }
+
+}  // namespace kws

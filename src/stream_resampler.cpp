@@ -1,0 +1,57 @@
+#include "stream_resampler.hpp"
+
+#include <soxr.h>
+
+#include <string>
+
+#include "kws/error.hpp"
+
+namespace kws::detail {
+
+namespace {
+soxr_t create(int from_rate, int to_rate) {
+  const soxr_io_spec_t io = soxr_io_spec(SOXR_FLOAT32_I, SOXR_FLOAT32_I);
+  const soxr_quality_spec_t quality = soxr_quality_spec(SOXR_HQ, 0);
+  // One thread: soxr's OpenMP path would make the output depend on scheduling.
+  const soxr_runtime_spec_t runtime = soxr_runtime_spec(1);
+  soxr_error_t error = nullptr;
+  soxr_t soxr = soxr_create(from_rate, to_rate, 1, &error, &io, &quality, &runtime);
+  if (error != nullptr || soxr == nullptr)
+    throw Error(ErrorCode::internal, std::string("soxr_create: ") + (error ? error : "failed"));
+  return soxr;
+}
+}  // namespace
+
+StreamResampler::StreamResampler(int from_rate, int to_rate) : from_rate_(from_rate), to_rate_(to_rate) {
+  soxr_ = create(from_rate, to_rate);
+}
+
+StreamResampler::~StreamResampler() { soxr_delete(static_cast<soxr_t>(soxr_)); }
+
+std::size_t StreamResampler::process(const float* in, std::size_t count, std::size_t* consumed, float* out,
+                                     std::size_t capacity) {
+  std::size_t used = 0, produced = 0;
+  const soxr_error_t error =
+      soxr_process(static_cast<soxr_t>(soxr_), in, count, &used, out, capacity, &produced);
+  if (error != nullptr) throw Error(ErrorCode::internal, std::string("soxr_process: ") + error);
+  *consumed = used;
+  return produced;
+}
+
+std::size_t StreamResampler::flush(float* out, std::size_t capacity) {
+  std::size_t produced = 0;
+  // A null input tells soxr the input has ended, so it emits its filter tail.
+  const soxr_error_t error = soxr_process(static_cast<soxr_t>(soxr_), nullptr, 0, nullptr, out, capacity, &produced);
+  if (error != nullptr) throw Error(ErrorCode::internal, std::string("soxr_process: ") + error);
+  return produced;
+}
+
+void StreamResampler::reset() {
+  if (soxr_clear(static_cast<soxr_t>(soxr_)) != nullptr) {
+    soxr_delete(static_cast<soxr_t>(soxr_));
+    soxr_ = nullptr;
+    soxr_ = create(from_rate_, to_rate_);
+  }
+}
+
+}  // namespace kws::detail

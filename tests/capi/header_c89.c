@@ -1,0 +1,9 @@
+/* kws.h must compile as strict C89 (and C99, see CMakeLists) with every warning an error. */
+#include "kws.h"
+
+int kws_header_compiles_as_c(void);
+int kws_header_compiles_as_c(void) {
+  kws_detector_params params;
+  params.size = sizeof params;
+  return (int)params.size + KWS_VERSION_MAJOR + (int)KWS_OK;
+}

@@ -1,0 +1,277 @@
+/* The C API from C: loading, queries, features, classification, the detector (queue and
+ * callback), version, parameter-struct sizes, and misuse (NULL handles and buffers, bad values,
+ * corrupt models), which must give error codes and messages, never a crash. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kws.h"
+
+static int failures = 0;
+static int checks = 0;
+
+#define CHECK(condition)                                                              \
+  do {                                                                                \
+    ++checks;                                                                         \
+    if (!(condition)) {                                                               \
+      ++failures;                                                                     \
+      fprintf(stderr, "%s:%d: CHECK(%s) failed; last error: %s\n", __FILE__, __LINE__, \
+              #condition, kws_last_error());                                          \
+    }                                                                                 \
+  } while (0)
+
+static const char* model_path(void) { return KWS_TEST_SOURCE_DIR "/model/golden/bcresnet_tau1.kws"; }
+
+static float* noise(size_t count, unsigned seed, float amplitude) {
+  float* out = (float*)malloc(count * sizeof(float));
+  size_t i;
+  for (i = 0; i < count; ++i) {
+    seed = seed * 1103515245u + 12345u;
+    out[i] = amplitude * ((float)((seed >> 8) & 0xffff) / 32768.0f - 1.0f);
+  }
+  return out;
+}
+
+static void test_version(void) {
+  CHECK(kws_version_number() == KWS_VERSION_NUMBER);
+  CHECK(strcmp(kws_version_string(), KWS_VERSION_STRING) == 0);
+  CHECK(strstr(kws_build_info(), "reference") != NULL);
+  CHECK(kws_backend_available(KWS_BACKEND_REFERENCE) == 1);
+  CHECK(kws_backend_available((kws_backend)42) == 0);
+  CHECK(strcmp(kws_status_string(KWS_OK), "ok") == 0);
+  CHECK(strcmp(kws_status_string(KWS_ERROR_CORRUPT_DATA), "corrupt data") == 0);
+  CHECK(strcmp(kws_status_string((kws_status)99), "unknown status") == 0);
+  /* Pinned values. */
+  CHECK(KWS_ERROR_INVALID_ARGUMENT == 1 && KWS_ERROR_IO == 2 && KWS_ERROR_UNSUPPORTED_FORMAT == 3 &&
+        KWS_ERROR_CORRUPT_DATA == 4 && KWS_ERROR_OUT_OF_MEMORY == 5 && KWS_ERROR_INTERNAL == 6 &&
+        KWS_ERROR_BUFFER_TOO_SMALL == 7);
+}
+
+static void test_model(kws_model* model) {
+  size_t count = 0;
+  const char* label = NULL;
+  const char* json = NULL;
+  int32_t rate = 0, bins = 0, frames = 0;
+  float threshold = 0.0f;
+  CHECK(kws_model_num_labels(model, &count) == KWS_OK && count == 12);
+  CHECK(kws_model_label(model, 11, &label) == KWS_OK && strcmp(label, "yes") == 0);
+  CHECK(kws_model_label(model, 12, &label) == KWS_ERROR_INVALID_ARGUMENT);
+  CHECK(strstr(kws_last_error(), "out of range") != NULL);
+  CHECK(kws_model_sample_rate(model, &rate) == KWS_OK && rate == 16000);
+  CHECK(kws_model_feature_bins(model, &bins) == KWS_OK && bins == 40);
+  CHECK(kws_model_input_frames(model, &frames) == KWS_OK && frames == 101);
+  CHECK(kws_model_feature_config(model, &json) == KWS_OK && strstr(json, "\"n_mels\"") != NULL);
+  CHECK(kws_model_threshold(model, 0, &threshold) == KWS_OK);
+}
+
+static void test_features_and_classify(kws_model* model) {
+  float* clip = noise(16000, 1, 0.3f);
+  size_t bins = 0, frames = 0;
+  float scores[12];
+  float small[3];
+  float* features;
+  int32_t best = -1;
+  float sum = 0.0f;
+  int i;
+  kws_classify_params params;
+
+  CHECK(kws_features(model, clip, 16000, 16000, NULL, 0, &bins, &frames) == KWS_OK);
+  CHECK(bins == 40 && frames == 101);
+  features = (float*)malloc(bins * frames * sizeof(float));
+  CHECK(kws_features(model, clip, 16000, 16000, features, 10, &bins, &frames) == KWS_ERROR_BUFFER_TOO_SMALL);
+  CHECK(kws_features(model, clip, 16000, 16000, features, bins * frames, &bins, &frames) == KWS_OK);
+  CHECK(isfinite(features[0]) && isfinite(features[bins * frames - 1]));
+  CHECK(kws_features(model, clip, 16000, 8000, NULL, 0, &bins, &frames) == KWS_OK && frames == 201);
+  free(features);
+
+  CHECK(kws_classify(model, clip, 16000, 16000, NULL, scores, 12, &best) == KWS_OK);
+  for (i = 0; i < 12; ++i) sum += scores[i];
+  CHECK(fabsf(sum - 1.0f) < 1e-4f);
+  CHECK(best >= 0 && best < 12);
+  for (i = 0; i < 12; ++i) CHECK(scores[i] <= scores[best]);
+  CHECK(kws_classify(model, clip, 16000, 16000, NULL, small, 3, &best) == KWS_ERROR_BUFFER_TOO_SMALL);
+
+  kws_classify_params_init(&params);
+  CHECK(params.size == sizeof(params) && params.stride_seconds > 0.0f);
+  params.backend = KWS_BACKEND_REFERENCE;
+  CHECK(kws_classify(model, clip, 16000, 44100, &params, scores, 12, NULL) == KWS_OK);
+  params.size = 3; /* garbage size: refused, not read */
+  CHECK(kws_classify(model, clip, 16000, 16000, &params, scores, 12, NULL) == KWS_ERROR_INVALID_ARGUMENT);
+  params.size = sizeof(params) + 64; /* from a newer header than this library */
+  CHECK(kws_classify(model, clip, 16000, 16000, &params, scores, 12, NULL) == KWS_ERROR_INVALID_ARGUMENT);
+  CHECK(strstr(kws_last_error(), "params_init") != NULL);
+  kws_classify_params_init(&params);
+  params.backend = (kws_backend)77;
+  CHECK(kws_classify(model, clip, 16000, 16000, &params, scores, 12, NULL) == KWS_ERROR_INVALID_ARGUMENT);
+  {
+    int16_t pcm[8000];
+    for (i = 0; i < 8000; ++i) pcm[i] = (int16_t)(clip[i] * 32767.0f);
+    CHECK(kws_classify_s16(model, pcm, 8000, 16000, NULL, scores, 12, &best) == KWS_OK);
+  }
+  free(clip);
+}
+
+typedef struct {
+  int count;
+  int64_t last_end;
+  int ordered;
+} callback_state;
+
+static void on_detection(const kws_detection* d, void* user_data) {
+  callback_state* state = (callback_state*)user_data;
+  if (d->size != sizeof(kws_detection) || d->label == NULL || d->score < 0.0f || d->score > 1.0f) state->ordered = 0;
+  if (d->end_sample < state->last_end) state->ordered = 0;
+  state->last_end = d->end_sample;
+  ++state->count;
+}
+
+static void test_detector(kws_model* model) {
+  float* audio = noise(16000 * 6, 5, 0.4f);
+  kws_detector_params params;
+  kws_detector* detector = NULL;
+  kws_detection event;
+  int32_t available = 0;
+  size_t pending = 0, queued = 0, n = 0;
+  const float* scores = NULL;
+  int64_t pushed = 0;
+  callback_state state = {0, 0, 1};
+  size_t at;
+
+  kws_detector_params_init(&params);
+  CHECK(params.size == sizeof(params) && params.stride_seconds > 0.09f && params.callback == NULL);
+  params.default_threshold = 0.0f; /* fire at every evaluation allowed by the refractory period */
+  params.refractory_seconds = 0.5f;
+  CHECK(kws_detector_create(model, &params, &detector) == KWS_OK);
+  /* Odd chunk sizes, including zero-length pushes. */
+  for (at = 0; at < 16000 * 6;) {
+    size_t chunk = 1 + (at * 7 + 13) % 3001;
+    if (chunk > 16000 * 6 - at) chunk = 16000 * 6 - at;
+    CHECK(kws_detector_push(detector, audio + at, chunk) == KWS_OK);
+    CHECK(kws_detector_push(detector, NULL, 0) == KWS_OK);
+    at += chunk;
+  }
+  CHECK(kws_detector_finish(detector) == KWS_OK);
+  CHECK(kws_detector_pending(detector, &pending) == KWS_OK && pending >= 8);
+  CHECK(kws_detector_samples_pushed(detector, &pushed) == KWS_OK && pushed == 16000 * 6);
+  CHECK(kws_detector_scores(detector, &scores, &n) == KWS_OK && n == 12 && scores != NULL);
+  event.size = sizeof(event);
+  while (kws_detector_next(detector, &event, &available) == KWS_OK && available) {
+    ++queued;
+    CHECK(event.label != NULL && event.label[0] != '_');
+    CHECK(event.end_sample > event.start_sample);
+  }
+  CHECK(queued == pending);
+  CHECK(kws_detector_pending(detector, &pending) == KWS_OK && pending == 0);
+  CHECK(kws_detector_push(detector, audio, 10) == KWS_ERROR_INVALID_ARGUMENT); /* after finish */
+  CHECK(kws_detector_reset(detector) == KWS_OK);
+  CHECK(kws_detector_push(detector, audio, 10) == KWS_OK);
+  event.size = 0;
+  CHECK(kws_detector_next(detector, &event, &available) == KWS_ERROR_INVALID_ARGUMENT);
+  kws_detector_free(detector);
+
+  /* Callback delivery, int16 input at 8 kHz, the model freed before the detector. */
+  {
+    kws_model* own = NULL;
+    int16_t* pcm = (int16_t*)malloc(8000 * 6 * sizeof(int16_t));
+    size_t i;
+    float thresholds[12];
+    for (i = 0; i < 8000 * 6; ++i) pcm[i] = (int16_t)(audio[2 * i] * 32767.0f);
+    for (i = 0; i < 12; ++i) thresholds[i] = -1.0f;
+    thresholds[11] = 0.0f;
+    CHECK(kws_model_load(model_path(), &own) == KWS_OK);
+    kws_detector_params_init(&params);
+    params.sample_rate = 8000;
+    params.refractory_seconds = 0.0f;
+    params.thresholds = thresholds;
+    params.thresholds_count = 12;
+    params.callback = on_detection;
+    params.user_data = &state;
+    CHECK(kws_detector_create(own, &params, &detector) == KWS_OK);
+    kws_model_free(own);
+    CHECK(kws_detector_push_s16(detector, pcm, 8000 * 6) == KWS_OK);
+    CHECK(kws_detector_finish(detector) == KWS_OK);
+    CHECK(state.count >= 40); /* "yes" at threshold 0 fires at each of the ~50 evaluations */
+    CHECK(state.ordered);
+    CHECK(kws_detector_pending(detector, &pending) == KWS_OK && pending == 0);
+    kws_detector_free(detector);
+    free(pcm);
+  }
+
+  /* Bad parameters. */
+  kws_detector_params_init(&params);
+  params.sample_rate = -5;
+  CHECK(kws_detector_create(model, &params, &detector) == KWS_ERROR_INVALID_ARGUMENT);
+  kws_detector_params_init(&params);
+  params.sensitivity = 3.0f;
+  CHECK(kws_detector_create(model, &params, &detector) == KWS_ERROR_INVALID_ARGUMENT);
+  CHECK(strstr(kws_last_error(), "sensitivity") != NULL);
+  kws_detector_params_init(&params);
+  params.thresholds_count = 5;
+  CHECK(kws_detector_create(model, &params, &detector) == KWS_ERROR_INVALID_ARGUMENT);
+  free(audio);
+}
+
+static void test_misuse(kws_model* model) {
+  kws_model* loaded = (kws_model*)0x1;
+  kws_detector* detector = NULL;
+  size_t count = 0, bins, frames;
+  float scores[12], sample = 0.0f;
+  float* samples = NULL;
+  const unsigned char garbage[64] = {200, 0, 0, 0, 0, 0, 0, 0, '{'};
+
+  CHECK(kws_model_load(NULL, &loaded) == KWS_ERROR_INVALID_ARGUMENT);
+  CHECK(loaded == (kws_model*)0x1); /* outputs untouched on failure */
+  CHECK(kws_model_load(model_path(), NULL) == KWS_ERROR_INVALID_ARGUMENT);
+  CHECK(kws_model_load("/nonexistent/model.kws", &loaded) == KWS_ERROR_IO);
+  CHECK(strstr(kws_last_error(), "/nonexistent/model.kws") != NULL);
+  CHECK(kws_model_load_memory(garbage, sizeof garbage, &loaded) == KWS_ERROR_CORRUPT_DATA);
+  CHECK(kws_model_load_memory(garbage, 0, &loaded) == KWS_ERROR_CORRUPT_DATA);
+  CHECK(kws_model_load_memory(NULL, 10, &loaded) == KWS_ERROR_INVALID_ARGUMENT);
+  CHECK(kws_model_num_labels(NULL, &count) == KWS_ERROR_INVALID_ARGUMENT);
+  CHECK(kws_model_num_labels(model, NULL) == KWS_ERROR_INVALID_ARGUMENT);
+  CHECK(kws_classify(NULL, &sample, 1, 16000, NULL, scores, 12, NULL) == KWS_ERROR_INVALID_ARGUMENT);
+  CHECK(kws_classify(model, NULL, 1, 16000, NULL, scores, 12, NULL) == KWS_ERROR_INVALID_ARGUMENT);
+  CHECK(kws_classify(model, &sample, 0, 16000, NULL, scores, 12, NULL) == KWS_ERROR_INVALID_ARGUMENT);
+  CHECK(kws_classify(model, &sample, 1, 0, NULL, scores, 12, NULL) == KWS_ERROR_INVALID_ARGUMENT);
+  CHECK(kws_classify(model, &sample, 1, -16000, NULL, scores, 12, NULL) == KWS_ERROR_INVALID_ARGUMENT);
+  CHECK(kws_classify(model, &sample, 1, 16000, NULL, NULL, 12, NULL) == KWS_ERROR_INVALID_ARGUMENT);
+  CHECK(kws_features(model, &sample, 1, 16000, NULL, 0, NULL, &frames) == KWS_ERROR_INVALID_ARGUMENT);
+  CHECK(kws_features(model, &sample, 0, 16000, NULL, 0, &bins, &frames) == KWS_ERROR_INVALID_ARGUMENT);
+  CHECK(kws_detector_create(NULL, NULL, &detector) == KWS_ERROR_INVALID_ARGUMENT);
+  CHECK(kws_detector_create(model, NULL, NULL) == KWS_ERROR_INVALID_ARGUMENT);
+  CHECK(kws_detector_push(NULL, &sample, 1) == KWS_ERROR_INVALID_ARGUMENT);
+  CHECK(kws_detector_push_s16(NULL, NULL, 0) == KWS_ERROR_INVALID_ARGUMENT);
+  CHECK(kws_detector_finish(NULL) == KWS_ERROR_INVALID_ARGUMENT);
+  CHECK(kws_detector_reset(NULL) == KWS_ERROR_INVALID_ARGUMENT);
+  CHECK(kws_detector_next(NULL, NULL, NULL) == KWS_ERROR_INVALID_ARGUMENT);
+  CHECK(kws_detector_create(model, NULL, &detector) == KWS_OK);
+  CHECK(kws_detector_push(detector, NULL, 5) == KWS_ERROR_INVALID_ARGUMENT);
+  kws_detector_free(detector);
+  kws_model_free(NULL);
+  kws_detector_free(NULL);
+  kws_audio_free(NULL);
+
+  CHECK(kws_audio_read("/nonexistent.wav", 0, &samples, &count, NULL) == KWS_ERROR_IO);
+  CHECK(kws_audio_read_memory(garbage, sizeof garbage, 16000, &samples, &count, NULL) == KWS_ERROR_UNSUPPORTED_FORMAT);
+  CHECK(samples == NULL);
+  CHECK(kws_audio_read(KWS_TEST_SOURCE_DIR "/../examples/data/yes_no_up_down.wav", 8000, &samples, &count, NULL) == KWS_OK);
+  CHECK(samples != NULL && count > 8000);
+  kws_audio_free(samples);
+}
+
+int main(void) {
+  kws_model* model = NULL;
+  test_version();
+  if (kws_model_load(model_path(), &model) != KWS_OK) {
+    fprintf(stderr, "cannot load %s: %s\n", model_path(), kws_last_error());
+    return 1;
+  }
+  test_model(model);
+  test_features_and_classify(model);
+  test_detector(model);
+  test_misuse(model);
+  kws_model_free(model);
+  printf("%d checks, %d failed\n", checks, failures);
+  return failures == 0 ? 0 : 1;
+}

@@ -1,0 +1,218 @@
+// Streaming detector: chunk invariance, agreement with the batch front end + engine, timing of
+// evaluations and events, resampling, option validation.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include "detector_support.hpp"
+#include "kws/classifier.hpp"
+#include "kws/detector.hpp"
+#include "kws/engine.hpp"
+#include "kws/error.hpp"
+#include "kws/features.hpp"
+
+using kws::test::Event;
+using kws::test::run_chunked;
+
+TEST_CASE("the same audio gives the same events whatever the chunking") {
+  const kws::Model model = kws::test::detector_test_model();
+  for (int rate : {16000, 44100, 8000}) {
+    CAPTURE(rate);
+    const std::vector<float> signal = kws::test::bursty_signal(std::size_t(rate) * 20, 7);
+    kws::Detector detector(model, kws::test::busy_options(rate == 16000 ? 0 : rate));
+    const std::vector<Event> whole = run_chunked(detector, signal, signal.size(), signal.size(), 1);
+    CHECK(whole.size() >= 5);
+    struct Chunking {
+      std::size_t min, max;
+    };
+    const Chunking chunkings[] = {{1, 1}, {1, 17}, {1, 4096}, {1, std::size_t(rate) * 10}, {160, 160}, {1000, 50000}};
+    unsigned seed = 11;
+    for (const Chunking& c : chunkings) {
+      CAPTURE(c.min);
+      CAPTURE(c.max);
+      detector.reset();
+      CHECK(run_chunked(detector, signal, c.min, c.max, ++seed) == whole);
+    }
+  }
+}
+
+TEST_CASE("int16 input equals the same samples as float") {
+  const kws::Model model = kws::test::detector_test_model();
+  const std::vector<float> noise = kws::test::bursty_signal(16000 * 8, 3);
+  std::vector<std::int16_t> pcm(noise.size());
+  std::vector<float> as_float(noise.size());
+  for (std::size_t i = 0; i < noise.size(); ++i) {
+    pcm[i] = std::int16_t(std::clamp(noise[i], -1.0f, 0.99f) * 32767.0f);
+    as_float[i] = float(pcm[i]) / 32768.0f;
+  }
+  kws::Detector a(model, kws::test::busy_options()), b(model, kws::test::busy_options());
+  const auto from_pcm = run_chunked(a, pcm, 1, 9000, 5);
+  CHECK(!from_pcm.empty());
+  CHECK(from_pcm == run_chunked(b, as_float, 1, 9000, 6));
+}
+
+TEST_CASE("every evaluation equals the batch features and engine on its window") {
+  const kws::Model model = kws::test::detector_test_model();
+  const std::vector<float> signal = kws::test::bursty_signal(16000 * 4, 9);
+  kws::DetectorOptions options;
+  options.default_threshold = 0.0f;  // fire at every evaluation ...
+  options.refractory_seconds = 0.0;  // ... with no pause
+  options.smoothing_seconds = 0.0;   // and no averaging, so scores() is one window's posterior
+  kws::Detector detector(model, options);
+  REQUIRE(detector.stride_frames() == 10);
+  REQUIRE(detector.window_frames() == 101);
+
+  kws::FeatureExtractor extractor(model.feature_config());
+  const kws::FeatureMatrix features = extractor.compute(signal);
+  kws::Engine engine(model);
+  std::vector<float> window(40 * 101), expected(12);
+  int evaluation = 0;
+  auto check = [&](const kws::Detection& d) {
+    const int first = evaluation * 10;
+    const bool tail = first + 101 > int(features.cols);  // finish() evaluates the last frames once
+    const int start = tail ? int(features.cols) - 101 : first;
+    for (int b = 0; b < 40; ++b)
+      std::copy_n(features.values.begin() + b * std::ptrdiff_t(features.cols) + start, 101, window.begin() + b * 101);
+    engine.run(window.data(), 1, 101, expected.data());
+    kws::softmax(expected.data(), expected.size());
+    CHECK(kws::test::max_abs_difference(detector.scores().data(), expected.data(), 12) <= 1e-6f);
+    CHECK(d.start_sample == std::int64_t(start) * 160);
+    CHECK(d.end_sample == std::min<std::int64_t>((start + 101) * 160, std::int64_t(signal.size())));
+    CHECK(d.label != nullptr);
+    CHECK(d.label->front() != '_');
+    ++evaluation;
+  };
+  detector.push(signal.data(), signal.size(), check);
+  // 64000 samples -> 401 frames; 400 emitted before finish (the last needs end padding).
+  CHECK(evaluation == (400 - 101) / 10 + 1);
+  detector.finish(check);
+  CHECK(evaluation == (400 - 101) / 10 + 2);
+  CHECK(detector.evaluations() == evaluation);
+}
+
+TEST_CASE("a stream shorter than the window is evaluated once at finish") {
+  const kws::Model model = kws::test::detector_test_model();
+  kws::DetectorOptions options;
+  options.default_threshold = 0.0f;
+  kws::Detector detector(model, options);
+  const std::vector<float> half = kws::test::random_signal(8000, 2);
+  CHECK(detector.push(half).empty());
+  CHECK(detector.evaluations() == 0);
+  const auto events = detector.finish();
+  CHECK(detector.evaluations() == 1);
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].start_sample == 0);
+  CHECK(events[0].end_sample == 8000);
+  // Nothing pushed: nothing to evaluate, no error.
+  detector.reset();
+  CHECK(detector.finish().empty());
+  CHECK(detector.evaluations() == 0);
+}
+
+TEST_CASE("refractory period and min_consecutive limit events") {
+  const kws::Model model = kws::test::detector_test_model();
+  const std::vector<float> signal = kws::test::random_signal(16000 * 10, 4);
+  kws::DetectorOptions options;
+  options.default_threshold = 0.0f;
+  options.refractory_seconds = 2.0;
+  kws::Detector detector(model, options);
+  const auto events = run_chunked(detector, signal, 1, 20000, 3);
+  REQUIRE(events.size() >= 2);
+  for (std::size_t i = 1; i < events.size(); ++i) CHECK(events[i].end - events[i - 1].end >= 2 * 16000 - 160);
+
+  options.refractory_seconds = 0.0;
+  options.min_consecutive = 3;
+  kws::Detector every_third(model, options);
+  const auto sparse = run_chunked(every_third, signal, 1, 20000, 3);
+  // Counts restart after each event, so with every evaluation above threshold one in three fires.
+  CHECK(sparse.size() == std::size_t(every_third.evaluations() / 3));
+}
+
+TEST_CASE("thresholds: per label, from options, and the sensitivity knob") {
+  const kws::Model model = kws::test::detector_test_model();
+  kws::DetectorOptions options;
+  options.thresholds["yes"] = 0.8f;
+  options.sensitivity = 1.0;
+  kws::Detector detector(model, options);
+  const auto& labels = model.labels();
+  for (std::size_t k = 0; k < labels.size(); ++k) {
+    CAPTURE(labels[k]);
+    const float t = detector.thresholds()[k];
+    if (labels[k][0] == '_') CHECK(std::isinf(t));
+    else if (labels[k] == "yes") CHECK(t == doctest::Approx(0.64));
+    else CHECK(t == doctest::Approx(0.25));
+  }
+  options.thresholds["nonexistent"] = 0.5f;
+  CHECK_THROWS_AS(kws::Detector(model, options), kws::InvalidArgument);
+}
+
+TEST_CASE("bad options are refused with InvalidArgument") {
+  const kws::Model model = kws::test::detector_test_model();
+  auto refuse = [&](auto mutate) {
+    kws::DetectorOptions options;
+    mutate(options);
+    CHECK_THROWS_AS(kws::Detector(model, options), kws::InvalidArgument);
+  };
+  refuse([](kws::DetectorOptions& o) { o.sample_rate = -1; });
+  refuse([](kws::DetectorOptions& o) { o.sample_rate = 1000000; });
+  refuse([](kws::DetectorOptions& o) { o.stride_seconds = -0.1; });
+  refuse([](kws::DetectorOptions& o) { o.stride_seconds = std::nan(""); });
+  refuse([](kws::DetectorOptions& o) { o.sensitivity = 1.5; });
+  refuse([](kws::DetectorOptions& o) { o.window_seconds = -1.0; });
+  refuse([](kws::DetectorOptions& o) { o.min_consecutive = 0; });
+  refuse([](kws::DetectorOptions& o) { o.thresholds["yes"] = 2.0f; });
+
+  kws::Detector detector(model);
+  CHECK_THROWS_AS(detector.push(nullptr, 10), kws::InvalidArgument);
+  CHECK(detector.push(nullptr, 0).empty());
+  detector.finish();
+  const std::vector<float> more(100, 0.0f);
+  CHECK_THROWS_AS(detector.push(more), kws::InvalidArgument);  // after finish, until reset
+  detector.reset();
+  CHECK(detector.push(more).empty());
+}
+
+TEST_CASE("resampled streams report positions at the pushed rate") {
+  const kws::Model model = kws::test::detector_test_model();
+  kws::DetectorOptions options;
+  options.sample_rate = 48000;
+  options.default_threshold = 0.0f;
+  options.refractory_seconds = 0.0;
+  kws::Detector detector(model, options);
+  const std::vector<float> signal = kws::test::random_signal(48000 * 3, 8);
+  const auto events = run_chunked(detector, signal, 1, 5000, 1);
+  REQUIRE(events.size() > 10);
+  CHECK(events[0].start == 0);
+  CHECK(events[0].end == 101 * 160 * 3);
+  CHECK(events[1].start == 10 * 160 * 3);
+  CHECK(detector.samples_pushed() == std::int64_t(signal.size()));
+}
+
+TEST_CASE("Classifier pads short clips, scans long ones, and resamples") {
+  const kws::Model model = kws::test::detector_test_model();
+  kws::Classifier classifier(model);
+  const std::vector<float> clip = kws::test::random_signal(16000, 3);
+  const kws::Classification one = classifier.classify(clip, 16000);
+  REQUIRE(one.scores.size() == 12);
+  float sum = 0.0f;
+  for (float s : one.scores) sum += s;
+  CHECK(sum == doctest::Approx(1.0f));
+  CHECK(one.best == int(std::max_element(one.scores.begin(), one.scores.end()) - one.scores.begin()));
+  CHECK(one.window_start == 0);
+  CHECK(one.window_end == 16000);
+
+  // The 1-s clip inside 3 s of silence-ish noise: the scan finds a window and reports where.
+  std::vector<float> longer = kws::test::random_signal(48000, 4, 0.001f);
+  std::copy(clip.begin(), clip.end(), longer.begin() + 16000);
+  const kws::Classification scanned = classifier.classify(longer, 16000);
+  CHECK(scanned.window_end - scanned.window_start == 16000);
+
+  const std::vector<float> short_clip = kws::test::random_signal(4000, 5);
+  CHECK(classifier.classify(short_clip, 16000).scores.size() == 12);
+  CHECK(classifier.classify(short_clip, 8000).scores.size() == 12);
+  CHECK_THROWS_AS(classifier.classify(nullptr, 0, 16000), kws::InvalidArgument);
+  CHECK_THROWS_AS(classifier.classify(short_clip, 0), kws::InvalidArgument);
+}
