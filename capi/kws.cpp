@@ -176,19 +176,8 @@ const char* kws_build_info(void) {
     std::string s = "libkws " KWS_VERSION_STRING "; backends:";
     for (kws::Backend b : {kws::Backend::reference, kws::Backend::eigen, kws::Backend::onednn})
       if (kws::backend_available(b)) s += std::string(" ") + kws::backend_name(b);
-    s += std::string("; default ") + kws::backend_name(kws::fastest_backend()) + "; isa";
-#if defined(__AVX512F__)
-    s += " avx512f";
-#endif
-#if defined(__AVX2__)
-    s += " avx2";
-#endif
-#if defined(__FMA__)
-    s += " fma";
-#endif
-#if !defined(__AVX2__)
-    s += " baseline";
-#endif
+    s += std::string("; default ") + kws::backend_name(kws::fastest_backend()) + "; isa " + kws::compiled_isa();
+    if (s.back() == ' ') s.pop_back();
     s += "; compiler " __VERSION__;
     return s;
   }();

@@ -33,6 +33,9 @@ Backend parse_backend(const std::string& name);
 bool backend_available(Backend backend);
 // The fastest backend this build contains (eigen when built with Eigen, else reference).
 Backend fastest_backend();
+// Instruction-set extensions the kernels were compiled for, e.g. "avx512f avx2 fma" (KWS_NATIVE
+// builds follow the build machine), or "baseline".
+const char* compiled_isa();
 
 struct EngineOptions {
   // The environment variable KWS_BACKEND, when set, overrides this (to switch backends in a

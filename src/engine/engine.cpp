@@ -46,6 +46,23 @@ Backend fastest_backend() {
   return backend_available(Backend::eigen) ? Backend::eigen : Backend::reference;
 }
 
+const char* compiled_isa() {
+  return ""
+#if defined(__AVX512F__)
+         "avx512f "
+#endif
+#if defined(__AVX2__)
+         "avx2 "
+#endif
+#if defined(__FMA__)
+         "fma "
+#endif
+#if !defined(__AVX2__)
+         "baseline "
+#endif
+      ;
+}
+
 namespace {
 
 std::uint64_t depthwise_multiply_adds(const detail::DepthwiseConv& conv, int h, int w) {

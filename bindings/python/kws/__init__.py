@@ -1,6 +1,22 @@
-"""libkws Python package.
+"""libkws for Python.
 
-Kept deliberately minimal: importing ``kws`` must not import torch. The model pipeline lives in
-submodules that are imported explicitly (``kws.bcresnet``, ``kws.features``, ``kws.modelfile``,
-``kws.export``); ``kws.modelfile`` needs only numpy.
+The runtime (``kws.Model``, ``kws.Detector``, ``kws.read_audio``, ...) runs on libkws.so through
+ctypes; it is imported on first use, so that ``import kws`` stays light and never imports torch.
+The model pipeline lives in submodules imported explicitly: ``kws.bcresnet``, ``kws.features``,
+``kws.modelfile``, ``kws.export`` (``kws.modelfile`` needs only numpy), ``kws.training``.
 """
+_RUNTIME = ("KwsError", "Model", "Classification", "Detection", "Detector", "Audio", "read_audio",
+            "version", "version_number", "build_info", "backend_available")
+
+__all__ = list(_RUNTIME)
+
+
+def __getattr__(name):
+    if name in _RUNTIME:
+        from . import runtime
+        return getattr(runtime, name)
+    raise AttributeError(f"module 'kws' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(list(globals()) + list(_RUNTIME))

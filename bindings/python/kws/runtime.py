@@ -1,0 +1,368 @@
+"""The libkws runtime from Python: models, whole-clip classification and features, the streaming
+detector, audio files. Numpy arrays in, dataclasses out; everything goes through the C API
+(libkws.so, see :mod:`kws._native`), so Python and C++ give the same numbers.
+
+    import kws
+    model = kws.Model("examples/models/commands_en.kws")
+    result = model.classify(samples, sample_rate=16000)       # result.label, result.scores
+    detector = kws.Detector(model, sample_rate=16000)
+    for event in detector.push(chunk):                         # any chunk size
+        print(event.label, event.score, event.start_s, event.end_s)
+"""
+import ctypes
+import json
+import threading
+from dataclasses import dataclass, field
+from typing import Dict, List, Mapping, Optional, Union
+
+import numpy as np
+
+from . import _native
+
+__all__ = ["KwsError", "Model", "Classification", "Detection", "Detector", "Audio", "read_audio",
+           "version", "version_number", "build_info", "backend_available"]
+
+
+class KwsError(RuntimeError):
+    """A libkws call failed. ``status`` is the pinned kws_status value, ``status_name`` its name
+    (``"io"``, ``"corrupt_data"``, ...), and the message is libkws's own."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+        self.status_name = _native.STATUS_NAMES.get(status, "unknown")
+
+
+def _lib() -> ctypes.CDLL:
+    return _native.library()
+
+
+def _check(status: int) -> None:
+    if status != 0:
+        message = _lib().kws_last_error().decode("utf-8", "replace")
+        raise KwsError(status, message or _lib().kws_status_string(status).decode())
+
+
+def version() -> str:
+    """Version of the loaded libkws ("MAJOR.MINOR.PATCH")."""
+    return _lib().kws_version_string().decode()
+
+
+def version_number() -> int:
+    return int(_lib().kws_version_number())
+
+
+def build_info() -> str:
+    """How the loaded libkws was built: version, backends, instruction set, compiler."""
+    return _lib().kws_build_info().decode()
+
+
+def backend_available(name: str) -> bool:
+    return bool(_lib().kws_backend_available(_backend(name)))
+
+
+def _backend(name: str) -> int:
+    try:
+        return _native.BACKENDS[name]
+    except KeyError:
+        raise ValueError(f"unknown backend {name!r} (expected one of {sorted(_native.BACKENDS)})")
+
+
+def _pcm(samples) -> np.ndarray:
+    """float32 or int16, C-contiguous, one-dimensional; other dtypes are converted to float32."""
+    array = np.asarray(samples)
+    if array.ndim != 1:
+        raise ValueError(f"samples must be one-dimensional (mono), got shape {array.shape}")
+    if array.dtype != np.int16:
+        array = array.astype(np.float32, copy=False)
+    return np.ascontiguousarray(array)
+
+
+def _f32(array: np.ndarray):
+    return array.ctypes.data_as(ctypes.POINTER(ctypes.c_float))
+
+
+def _i16(array: np.ndarray):
+    return array.ctypes.data_as(ctypes.POINTER(ctypes.c_int16))
+
+
+@dataclass(frozen=True)
+class Classification:
+    """Posteriors of one clip: ``label`` is the most probable, ``scores`` maps every label to
+    its probability (they sum to 1)."""
+    label: str
+    index: int
+    score: float
+    scores: Dict[str, float]
+
+
+@dataclass(frozen=True)
+class Detection:
+    """A keyword event. Samples count from the start of the stream at the detector's rate;
+    [start, end) is the analysis window it fired in."""
+    label: str
+    label_index: int
+    score: float
+    start_sample: int
+    end_sample: int
+    sample_rate: int
+
+    @property
+    def start_s(self) -> float:
+        return self.start_sample / self.sample_rate
+
+    @property
+    def end_s(self) -> float:
+        return self.end_sample / self.sample_rate
+
+
+@dataclass(frozen=True)
+class Audio:
+    samples: np.ndarray  # float32, mono
+    sample_rate: int
+
+
+class Model:
+    """A loaded, validated libkws model (.kws). Immutable and safe to share between threads."""
+
+    def __init__(self, path: Union[str, "os.PathLike[str]", None] = None, *, data: Optional[bytes] = None):
+        if (path is None) == (data is None):
+            raise ValueError("give either a path or data=bytes")
+        handle = ctypes.c_void_p()
+        if data is not None:
+            buffer = bytes(data)
+            _check(_lib().kws_model_load_memory(buffer, len(buffer), ctypes.byref(handle)))
+        else:
+            _check(_lib().kws_model_load(str(path).encode(), ctypes.byref(handle)))
+        self._handle = handle
+        count = ctypes.c_size_t()
+        _check(_lib().kws_model_num_labels(handle, ctypes.byref(count)))
+        labels = []
+        for index in range(count.value):
+            label = ctypes.c_char_p()
+            _check(_lib().kws_model_label(handle, index, ctypes.byref(label)))
+            labels.append(label.value.decode())
+        self.labels: List[str] = labels
+        value = ctypes.c_int32()
+        _check(_lib().kws_model_sample_rate(handle, ctypes.byref(value)))
+        self.sample_rate: int = value.value
+        _check(_lib().kws_model_input_frames(handle, ctypes.byref(value)))
+        self.input_frames: int = value.value
+        _check(_lib().kws_model_feature_bins(handle, ctypes.byref(value)))
+        self.feature_bins: int = value.value
+        text = ctypes.c_char_p()
+        _check(_lib().kws_model_feature_config(handle, ctypes.byref(text)))
+        self.feature_config: Dict = json.loads(text.value.decode())
+        thresholds = {}
+        threshold = ctypes.c_float()
+        for index, label in enumerate(labels):
+            _check(_lib().kws_model_threshold(handle, index, ctypes.byref(threshold)))
+            if threshold.value >= 0.0:
+                thresholds[label] = float(threshold.value)
+        self.thresholds: Dict[str, float] = thresholds
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "Model":
+        return cls(data=data)
+
+    @property
+    def handle(self) -> ctypes.c_void_p:
+        if self._handle is None:
+            raise ValueError("the model is closed")
+        return self._handle
+
+    def close(self) -> None:
+        """Frees the model now (detectors created from it keep working)."""
+        handle, self._handle = getattr(self, "_handle", None), None
+        if handle is not None and handle.value is not None:
+            _lib().kws_model_free(handle)
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:  # interpreter shutdown: the library may be gone
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"kws.Model(labels={self.labels}, sample_rate={self.sample_rate})"
+
+    def classify(self, samples, sample_rate: int, *, backend: str = "default",
+                 stride_seconds: float = 0.1) -> Classification:
+        """Posteriors of one clip (float in [-1, 1] or int16, any rate). A clip shorter than the
+        model's window is zero-padded; a longer one is scanned and its most keyword-like window
+        reported."""
+        pcm = _pcm(samples)
+        params = _native.ClassifyParams()
+        _lib().kws_classify_params_init(ctypes.byref(params))
+        params.backend = _backend(backend)
+        params.stride_seconds = stride_seconds
+        scores = np.zeros(len(self.labels), dtype=np.float32)
+        best = ctypes.c_int32(-1)
+        if pcm.dtype == np.int16:
+            _check(_lib().kws_classify_s16(self.handle, _i16(pcm), pcm.size, int(sample_rate),
+                                           ctypes.byref(params), _f32(scores), scores.size,
+                                           ctypes.byref(best)))
+        else:
+            _check(_lib().kws_classify(self.handle, _f32(pcm), pcm.size, int(sample_rate),
+                                       ctypes.byref(params), _f32(scores), scores.size,
+                                       ctypes.byref(best)))
+        return Classification(label=self.labels[best.value], index=best.value,
+                              score=float(scores[best.value]),
+                              scores={label: float(s) for label, s in zip(self.labels, scores)})
+
+    def features(self, samples, sample_rate: int) -> np.ndarray:
+        """The model's input features of a clip, [bins, frames] float32, exactly as training
+        computed them (torchaudio-equal)."""
+        pcm = _pcm(samples)
+        if pcm.dtype == np.int16:
+            pcm = pcm.astype(np.float32) / 32768.0
+        bins, frames = ctypes.c_size_t(), ctypes.c_size_t()
+        null = ctypes.POINTER(ctypes.c_float)()
+        _check(_lib().kws_features(self.handle, _f32(pcm), pcm.size, int(sample_rate), null, 0,
+                                   ctypes.byref(bins), ctypes.byref(frames)))
+        out = np.zeros(bins.value * frames.value + 16, dtype=np.float32)
+        _check(_lib().kws_features(self.handle, _f32(pcm), pcm.size, int(sample_rate), _f32(out),
+                                   out.size, ctypes.byref(bins), ctypes.byref(frames)))
+        return out[:bins.value * frames.value].reshape(bins.value, frames.value).copy()
+
+
+class Detector:
+    """Streaming keyword detection over one audio stream: push PCM chunks of any size, get
+    events. One thread at a time per detector; many detectors may share a Model.
+
+    Parameters mirror kws_detector_params (kws.h): ``sample_rate`` of pushed audio (default:
+    the model's), ``window_seconds`` (0: the model's), ``stride_seconds``,
+    ``smoothing_seconds``, ``sensitivity`` (0..1; 0.5 keeps thresholds), ``refractory_seconds``,
+    ``default_threshold``, ``min_consecutive``, per-label ``thresholds``, ``backend``.
+    """
+
+    def __init__(self, model: Model, *, sample_rate: int = 0, window_seconds: float = 0.0,
+                 stride_seconds: float = 0.1, smoothing_seconds: float = 0.3,
+                 sensitivity: float = 0.5, refractory_seconds: float = 1.0,
+                 default_threshold: float = 0.5, min_consecutive: int = 1,
+                 thresholds: Optional[Mapping[str, float]] = None, backend: str = "default"):
+        params = _native.DetectorParams()
+        _lib().kws_detector_params_init(ctypes.byref(params))
+        params.sample_rate = int(sample_rate)
+        params.window_seconds = window_seconds
+        params.stride_seconds = stride_seconds
+        params.smoothing_seconds = smoothing_seconds
+        params.sensitivity = sensitivity
+        params.refractory_seconds = refractory_seconds
+        params.default_threshold = default_threshold
+        params.min_consecutive = int(min_consecutive)
+        params.backend = _backend(backend)
+        per_label = None
+        if thresholds:
+            unknown = sorted(set(thresholds) - set(model.labels))
+            if unknown:
+                raise ValueError(f"thresholds for unknown labels {unknown}; labels: {model.labels}")
+            per_label = (ctypes.c_float * len(model.labels))(
+                *[float(thresholds.get(label, -1.0)) for label in model.labels])
+            params.thresholds = ctypes.cast(per_label, ctypes.POINTER(ctypes.c_float))
+            params.thresholds_count = len(model.labels)
+        handle = ctypes.c_void_p()
+        _check(_lib().kws_detector_create(model.handle, ctypes.byref(params), ctypes.byref(handle)))
+        self._handle = handle
+        self._lock = threading.Lock()
+        self.model = model
+        self.labels = list(model.labels)
+        self.sample_rate = int(sample_rate) or model.sample_rate
+
+    @property
+    def handle(self) -> ctypes.c_void_p:
+        if self._handle is None:
+            raise ValueError("the detector is closed")
+        return self._handle
+
+    def close(self) -> None:
+        handle, self._handle = getattr(self, "_handle", None), None
+        if handle is not None and handle.value is not None:
+            _lib().kws_detector_free(handle)
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def _drain(self) -> List[Detection]:
+        events = []
+        event = _native.Detection()
+        event.size = ctypes.sizeof(_native.Detection)
+        available = ctypes.c_int32()
+        while True:
+            _check(_lib().kws_detector_next(self.handle, ctypes.byref(event), ctypes.byref(available)))
+            if not available.value:
+                return events
+            events.append(Detection(label=event.label.decode(), label_index=event.label_index,
+                                    score=float(event.score), start_sample=int(event.start_sample),
+                                    end_sample=int(event.end_sample), sample_rate=self.sample_rate))
+
+    def push(self, samples) -> List[Detection]:
+        """Feeds a chunk (float in [-1, 1] or int16, at the detector's rate); returns the events
+        it completed, oldest first."""
+        pcm = _pcm(samples)
+        with self._lock:
+            if pcm.dtype == np.int16:
+                _check(_lib().kws_detector_push_s16(self.handle, _i16(pcm), pcm.size))
+            else:
+                _check(_lib().kws_detector_push(self.handle, _f32(pcm), pcm.size))
+            return self._drain()
+
+    def finish(self) -> List[Detection]:
+        """Ends the stream (flushes and evaluates the tail); call reset() before pushing again."""
+        with self._lock:
+            _check(_lib().kws_detector_finish(self.handle))
+            return self._drain()
+
+    def reset(self) -> None:
+        with self._lock:
+            _check(_lib().kws_detector_reset(self.handle))
+
+    @property
+    def scores(self) -> Dict[str, float]:
+        """Smoothed posteriors after the latest evaluation."""
+        pointer = ctypes.POINTER(ctypes.c_float)()
+        count = ctypes.c_size_t()
+        _check(_lib().kws_detector_scores(self.handle, ctypes.byref(pointer), ctypes.byref(count)))
+        return {label: float(pointer[i]) for i, label in enumerate(self.labels[:count.value])}
+
+    @property
+    def samples_pushed(self) -> int:
+        value = ctypes.c_int64()
+        _check(_lib().kws_detector_samples_pushed(self.handle, ctypes.byref(value)))
+        return int(value.value)
+
+
+def read_audio(path_or_bytes, sample_rate: int = 0) -> Audio:
+    """Reads WAV/FLAC/OGG (a path, or a file image as bytes) as mono float32, resampled to
+    ``sample_rate`` when it is > 0."""
+    samples = ctypes.POINTER(ctypes.c_float)()
+    count = ctypes.c_size_t()
+    rate = ctypes.c_int32()
+    if isinstance(path_or_bytes, (bytes, bytearray, memoryview)):
+        data = bytes(path_or_bytes)
+        _check(_lib().kws_audio_read_memory(data, len(data), int(sample_rate), ctypes.byref(samples),
+                                            ctypes.byref(count), ctypes.byref(rate)))
+    else:
+        _check(_lib().kws_audio_read(str(path_or_bytes).encode(), int(sample_rate),
+                                     ctypes.byref(samples), ctypes.byref(count), ctypes.byref(rate)))
+    try:
+        array = np.ctypeslib.as_array(samples, shape=(count.value,)).copy() if count.value else \
+            np.zeros(0, dtype=np.float32)
+    finally:
+        _lib().kws_audio_free(samples)
+    return Audio(samples=array, sample_rate=int(rate.value))

@@ -1,0 +1,222 @@
+"""The ctypes runtime (kws.Model, kws.Detector, ...) over libkws.so: behaviour, agreement with
+the reference pipeline, errors, the struct mirrors against kws.h, library lookup, pip install."""
+import ctypes
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+import kws
+from kws import _native
+
+REPO = pathlib.Path(__file__).resolve().parents[3]
+MODEL = REPO / "tests" / "model" / "golden" / "bcresnet_tau1.kws"
+WAV = REPO / "examples" / "data" / "yes_no_up_down.wav"
+
+
+def library_or_skip():
+    try:
+        return _native.library()
+    except _native.LibraryNotFound as error:
+        pytest.skip(f"libkws.so not built: {error}")
+
+
+@pytest.fixture(scope="module")
+def model():
+    library_or_skip()
+    return kws.Model(MODEL)
+
+
+def noise(seconds, rate=16000, seed=0, amplitude=0.3):
+    return (np.random.default_rng(seed).uniform(-amplitude, amplitude, int(seconds * rate))
+            .astype(np.float32))
+
+
+def test_model_metadata(model):
+    assert model.labels[:2] == ["_silence_", "_unknown_"] and len(model.labels) == 12
+    assert model.sample_rate == 16000 and model.input_frames == 101 and model.feature_bins == 40
+    assert model.feature_config["n_mels"] == 40
+    assert kws.Model(data=MODEL.read_bytes()).labels == model.labels
+    assert kws.version() == "0.1.0" and kws.version_number() == 100
+    assert "reference" in kws.build_info()
+    assert kws.backend_available("reference")
+
+
+def test_classify(model):
+    audio = kws.read_audio(WAV, 16000)
+    result = model.classify(audio.samples, audio.sample_rate)
+    assert result.label in model.labels
+    assert abs(sum(result.scores.values()) - 1.0) < 1e-4
+    assert result.score == max(result.scores.values())
+    pcm = (audio.samples * 32767).astype(np.int16)
+    assert model.classify(pcm, 16000).label in model.labels
+    reference = model.classify(audio.samples, 16000, backend="reference")
+    for label in model.labels:
+        assert abs(reference.scores[label] - result.scores[label]) < 1e-5
+
+
+def test_features_match_the_torchaudio_reference(model):
+    torch = pytest.importorskip("torch")
+    from kws.features import compute_features
+    clip = noise(1.0, seed=3)
+    ours = model.features(clip, 16000)
+    assert ours.shape == (40, 101)
+    theirs = compute_features(torch.from_numpy(clip), model.feature_config).numpy()
+    assert np.max(np.abs(ours - theirs)) < 2e-3
+    assert model.features(noise(1.0, rate=8000), 8000).shape == (40, 101)
+
+
+def test_classify_matches_pytorch_on_the_golden_model(model):
+    torch = pytest.importorskip("torch")
+    from kws.bcresnet import load_model_file
+    from kws.features import compute_features
+    network, _ = load_model_file(str(MODEL))
+    clip = noise(1.0, seed=4)
+    with torch.no_grad():
+        features = compute_features(torch.from_numpy(clip), model.feature_config)
+        logits = network(features.reshape(1, 1, *features.shape))[0]
+    expected = torch.softmax(logits, 0).numpy()
+    got = np.array([model.classify(clip, 16000).scores[label] for label in model.labels])
+    assert np.max(np.abs(got - expected)) < 1e-4
+
+
+def run_detector(model, samples, chunks, **options):
+    detector = kws.Detector(model, default_threshold=0.12, refractory_seconds=0.3, **options)
+    events, at = [], 0
+    for size in chunks:
+        events += detector.push(samples[at:at + size])
+        at += size
+    events += detector.push(samples[at:])
+    return events + detector.finish()
+
+
+def test_detector_is_chunk_invariant(model):
+    samples = noise(8.0, seed=1)
+    whole = run_detector(model, samples, [])
+    assert len(whole) >= 5
+    rng = np.random.default_rng(2)
+    chunks = list(rng.integers(1, 20000, size=40))
+    assert run_detector(model, samples, chunks) == whole
+    pcm = (samples * 32767).astype(np.int16)
+    assert run_detector(model, pcm, chunks) == run_detector(model, pcm, [])
+    event = whole[0]
+    assert event.label in model.labels and not event.label.startswith("_")
+    assert event.end_s > event.start_s >= 0
+
+
+def test_detector_resamples_and_reports_at_the_pushed_rate(model):
+    samples = noise(4.0, rate=8000, seed=5)
+    detector = kws.Detector(model, sample_rate=8000, default_threshold=0.0, refractory_seconds=0.0)
+    events = detector.push(samples) + detector.finish()
+    assert events[0].start_sample == 0 and events[0].end_sample == 101 * 80
+    assert events[1].start_sample == 10 * 80
+    assert detector.samples_pushed == samples.size
+    assert set(detector.scores) == set(model.labels)
+
+
+def test_errors_are_kws_errors_with_pinned_status(model):
+    with pytest.raises(kws.KwsError) as missing:
+        kws.Model("/nonexistent/model.kws")
+    assert missing.value.status == 2 and missing.value.status_name == "io"
+    assert "/nonexistent/model.kws" in str(missing.value)
+    with pytest.raises(kws.KwsError) as corrupt:
+        kws.Model(data=MODEL.read_bytes()[:500])
+    assert corrupt.value.status == 4
+    with pytest.raises(kws.KwsError) as empty:
+        model.classify(np.zeros(0, np.float32), 16000)
+    assert empty.value.status == 1
+    with pytest.raises(kws.KwsError):
+        model.classify(noise(0.5), 0)
+    with pytest.raises(kws.KwsError) as bad:
+        kws.Detector(model, sensitivity=2.0)
+    assert "sensitivity" in str(bad.value)
+    with pytest.raises(ValueError):
+        kws.Detector(model, thresholds={"nonexistent": 0.5})
+    with pytest.raises(ValueError):
+        model.classify(np.zeros((2, 100), np.float32), 16000)
+    detector = kws.Detector(model)
+    assert detector.push(np.zeros(0, np.float32)) == []
+    detector.finish()
+    with pytest.raises(kws.KwsError):
+        detector.push(noise(0.1))
+    detector.close()
+    with pytest.raises(ValueError, match="closed"):
+        detector.push(noise(0.1))
+    with pytest.raises(kws.KwsError):
+        kws.read_audio(b"not audio at all" * 10)
+
+
+def test_struct_mirrors_match_kws_h():
+    """The ctypes structs against the C compiler's own layout of kws.h."""
+    library_or_skip()
+    compiler = shutil.which("cc") or shutil.which("gcc")
+    version_dir = next((p for p in (REPO / "build").glob("*/include") if (p / "kws" / "version.h").exists()), None)
+    if compiler is None or version_dir is None:
+        pytest.skip("needs a C compiler and a configured build tree")
+    lines = []
+    for name, struct in _native.STRUCTS.items():
+        lines.append(f'printf("{name} sizeof %zu\\n", sizeof({name}));')
+        for field, _ in struct._fields_:
+            lines.append(f'printf("{name} {field} %zu\\n", offsetof({name}, {field}));')
+    source = textwrap.dedent("""\
+        #include <stddef.h>
+        #include <stdio.h>
+        #include "kws.h"
+        int main(void) {
+        %s
+          return 0;
+        }
+        """) % "\n".join(lines)
+    work = pathlib.Path(os.environ.get("PYTEST_TMPDIR", "/tmp")) / f"kws_layout_{os.getpid()}"
+    work.mkdir(parents=True, exist_ok=True)
+    (work / "layout.c").write_text(source)
+    subprocess.run([compiler, "-std=c99", "-I", str(REPO / "capi"), "-I", str(version_dir),
+                    str(work / "layout.c"), "-o", str(work / "layout")], check=True)
+    output = subprocess.run([str(work / "layout")], check=True, capture_output=True, text=True).stdout
+    measured = {}
+    for line in output.splitlines():
+        name, what, value = line.split()
+        measured[(name, what)] = int(value)
+    for name, struct in _native.STRUCTS.items():
+        assert measured[(name, "sizeof")] == ctypes.sizeof(struct), f"sizeof({name}) differs"
+        for field, _ in struct._fields_:
+            assert measured[(name, field)] == getattr(struct, field).offset, f"{name}.{field}"
+
+
+def test_library_not_found_lists_what_was_tried(tmp_path):
+    script = "import kws\ntry:\n    kws.version()\nexcept OSError as e:\n    print(e)\n"
+    env = dict(os.environ, KWS_LIBRARY=str(tmp_path / "missing" / "libkws.so"),
+               PYTHONPATH=str(REPO / "bindings" / "python"))
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True,
+                         check=True).stdout
+    assert "libkws.so not found" in out and str(tmp_path / "missing" / "libkws.so") in out
+    assert "KWS_LIBRARY" in out
+
+
+def test_pip_install_bundles_the_library(tmp_path):
+    """`pip install bindings/python` gives a package that works from anywhere on its own."""
+    library_or_skip()
+    if not (REPO / "build" / "release" / "capi" / "libkws.so.0").exists():
+        pytest.skip("needs build/release/capi/libkws.so.0")
+    # Build from a copy, so that setuptools' build/ and egg-info never land in the checkout.
+    source = tmp_path / "source"
+    shutil.copytree(REPO / "bindings" / "python", source,
+                    ignore=shutil.ignore_patterns("__pycache__", "build", "*.egg-info", "tests"))
+    target = tmp_path / "site"
+    library = REPO / "build" / "release" / "capi" / "libkws.so.0"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-build-isolation",
+                    "--no-deps", "--no-index", "--target", str(target), str(source)],
+                   check=True, cwd=tmp_path,
+                   env=dict(os.environ, PIP_NO_CACHE_DIR="1", KWS_LIBRARY=str(library)))
+    assert list((target / "kws").glob("libkws.so*"))
+    script = ("import kws, kws._native as n; m = kws.Model(%r); "
+              "print(n.library()._name, m.labels[2])" % str(MODEL))
+    env = {k: v for k, v in os.environ.items() if k not in ("KWS_LIBRARY", "PYTHONPATH")}
+    out = subprocess.run([sys.executable, "-c", script], env=dict(env, PYTHONPATH=str(target)),
+                         capture_output=True, text=True, check=True, cwd=tmp_path).stdout
+    assert str(target / "kws") in out and "down" in out
