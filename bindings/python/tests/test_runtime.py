@@ -220,3 +220,17 @@ def test_pip_install_bundles_the_library(tmp_path):
     out = subprocess.run([sys.executable, "-c", script], env=dict(env, PYTHONPATH=str(target)),
                          capture_output=True, text=True, check=True, cwd=tmp_path).stdout
     assert str(target / "kws") in out and "down" in out
+
+
+def test_classify_example(tmp_path):
+    library_or_skip()
+    script = REPO / "bindings" / "python" / "examples" / "classify.py"
+    env = dict(os.environ, PYTHONPATH=str(REPO / "bindings" / "python"))
+    run = subprocess.run([sys.executable, str(script), str(WAV), "--model", str(MODEL), "--json"],
+                         env=env, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    record = __import__("json").loads(run.stdout)
+    assert record["file"] == str(WAV) and record["label"] in record["scores"]
+    bad = subprocess.run([sys.executable, str(script), str(tmp_path / "missing.wav"), "--model",
+                          str(MODEL)], env=env, capture_output=True, text=True)
+    assert bad.returncode == 1 and "missing.wav" in bad.stderr
