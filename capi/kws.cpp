@@ -71,7 +71,18 @@ kws_status invalid(const char* function, const char* what) {
     if (!(condition)) return invalid(__func__, what); \
   } while (0)
 
-kws::Backend to_backend(kws_backend backend) {
+// C callers may store any int in an enum field; in C++ reading an out-of-range value through the
+// enum type is undefined, so enum inputs are read as their bytes.
+template <class Enum>
+int enum_value(const Enum& value) {
+  static_assert(sizeof(Enum) == sizeof(int), "C enums are int-sized");
+  int raw = 0;
+  std::memcpy(&raw, &value, sizeof raw);
+  return raw;
+}
+
+kws::Backend to_backend(const kws_backend& backend_field) {
+  const int backend = enum_value(backend_field);
   switch (backend) {
     case KWS_BACKEND_DEFAULT: return kws::fastest_backend();
     case KWS_BACKEND_REFERENCE: return kws::Backend::reference;
@@ -152,8 +163,8 @@ void deliver(kws_detector* handle, const kws::Detection& d) {
 
 extern "C" {
 
-const char* kws_status_string(kws_status status) {
-  switch (status) {
+const char* kws_status_string(kws_status status_value) {
+  switch (enum_value(status_value)) {
     case KWS_OK: return "ok";
     case KWS_ERROR_INVALID_ARGUMENT: return "invalid argument";
     case KWS_ERROR_IO: return "i/o error";
@@ -184,8 +195,8 @@ const char* kws_build_info(void) {
   return info.c_str();
 }
 
-int kws_backend_available(kws_backend backend) {
-  switch (backend) {
+int kws_backend_available(kws_backend backend_value) {
+  switch (enum_value(backend_value)) {
     case KWS_BACKEND_DEFAULT: return 1;
     case KWS_BACKEND_REFERENCE: return kws::backend_available(kws::Backend::reference) ? 1 : 0;
     case KWS_BACKEND_EIGEN: return kws::backend_available(kws::Backend::eigen) ? 1 : 0;
