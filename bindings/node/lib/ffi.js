@@ -26,7 +26,8 @@ function libraryNames() {
 
 /**
  * The places tried, in order: {kind, target, file} where `file` is true for a path that must
- * exist and false for a bare name handed to the system's loader (LD_LIBRARY_PATH, ld.so.cache).
+ * exist and false for a bare name handed to the system's loader (LD_LIBRARY_PATH, ld.so.cache);
+ * target is null (and `note` says why) for a place that does not apply.
  * An explicit KWS_LIBRARY is the only candidate: silently falling back to another copy would
  * hide the very misconfiguration the variable is meant to fix.
  */
@@ -46,8 +47,12 @@ export function libraryCandidates(env = process.env) {
   for (const name of libraryNames()) candidates.push({ kind: 'package', target: path.join(prebuilds, name), file: true });
   // bindings/node -> repository root, when the package is used from a checkout.
   const repo = path.resolve(packageDir, '..', '..');
-  for (const preset of ['release', 'debug'])
-    candidates.push({ kind: 'build tree', target: path.join(repo, 'build', preset, 'capi', libraryNames().at(-1)), file: true });
+  if (fs.existsSync(path.join(repo, 'capi', 'kws.h'))) {
+    for (const preset of ['release', 'debug'])
+      candidates.push({ kind: 'build tree', target: path.join(repo, 'build', preset, 'capi', libraryNames().at(-1)), file: true });
+  } else {
+    candidates.push({ kind: 'build tree', target: null, note: `not searched: ${packageDir} is not inside a libkws checkout` });
+  }
   candidates.push({ kind: 'system', target: libraryNames()[0], file: false });
   return candidates;
 }
@@ -56,6 +61,10 @@ export function libraryCandidates(env = process.env) {
 export function loadLibrary(env = process.env) {
   const tried = [];
   for (const candidate of libraryCandidates(env)) {
+    if (candidate.target === null) {
+      tried.push(`  ${candidate.kind}: ${candidate.note}`);
+      continue;
+    }
     if (candidate.file && !fs.existsSync(candidate.target)) {
       tried.push(`  ${candidate.kind}: ${candidate.target} (not found)`);
       continue;

@@ -92,7 +92,6 @@ export declare class Model {
   /** Frees the model now (detectors created from it keep working); idempotent. */
   close(): void;
   free(): void;
-  [Symbol.dispose](): void;
 }
 
 export interface DetectorOptions {
@@ -147,7 +146,6 @@ export declare class Detector {
   reset(): void;
   close(): void;
   free(): void;
-  [Symbol.dispose](): void;
 }
 
 export interface Audio {

@@ -265,8 +265,6 @@ export class Model {
 
   /** Alias of close(). */
   free() { this.close(); }
-
-  [Symbol.dispose]() { this.close(); }
 }
 
 // ---- Detector ---------------------------------------------------------------------------------
@@ -422,8 +420,12 @@ export class Detector {
 
   /** Alias of close(). */
   free() { this.close(); }
+}
 
-  [Symbol.dispose]() { this.close(); }
+// `using model = Model.load(...)` where the runtime has explicit resource management (Node >= 20).
+// Not in index.d.ts: declaring it there would need TypeScript's esnext.disposable lib.
+if (typeof Symbol.dispose === 'symbol') {
+  for (const type of [Model, Detector]) type.prototype[Symbol.dispose] = function dispose() { this.close(); };
 }
 
 // ---- Audio files ------------------------------------------------------------------------------

@@ -122,3 +122,9 @@ test('readAudio from a path and from a file image agree', () => {
   assert.equal(resampled.sampleRate, 8000);
   assert.ok(Math.abs(resampled.samples.length - fromPath.samples.length * 8000 / fromPath.sampleRate) <= 2);
 });
+
+test('Symbol.dispose closes (explicit resource management)', { skip: typeof Symbol.dispose !== 'symbol' && 'no Symbol.dispose' }, () => {
+  const model = Model.load(modelPath);
+  model[Symbol.dispose]();
+  assert.ok(model.closed);
+});
