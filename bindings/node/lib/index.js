@@ -83,7 +83,7 @@ export function backendAvailable(backend) {
 function toSamples(samples, what = 'samples') {
   if (samples instanceof Float32Array || samples instanceof Int16Array) return samples;
   if (Array.isArray(samples) || ArrayBuffer.isView(samples)) {
-    if (samples instanceof DataView || (samples.BYTES_PER_ELEMENT === 1 && !(samples instanceof Int8Array)))
+    if (samples instanceof DataView || samples.BYTES_PER_ELEMENT === 1)
       throw new TypeError(`${what}: pass a Float32Array or Int16Array of PCM samples, not raw bytes ` +
                           '(use readAudio() for a file image)');
     return Float32Array.from(samples);
@@ -127,6 +127,7 @@ const modelRegistry = new FinalizationRegistry((pointer) => C.kws_model_free(poi
 const detectorRegistry = new FinalizationRegistry((pointer) => C.kws_detector_free(pointer));
 
 const CONSTRUCT = Symbol('construct');
+const HANDLE = Symbol('handle');
 
 // ---- Model ------------------------------------------------------------------------------------
 
@@ -209,8 +210,8 @@ export class Model {
   /** Whether close() has been called. */
   get closed() { return this.#handle === null; }
 
-  /** @internal The raw kws_model pointer; throws once closed. */
-  handle(what = 'Model') {
+  /** The raw kws_model pointer, for Detector (a symbol key: not public API); throws once closed. */
+  [HANDLE](what) {
     if (this.#handle === null) throw new Error(`libkws: ${what}: the Model is closed`);
     return this.#handle;
   }
@@ -221,7 +222,7 @@ export class Model {
    * most likely to hold a keyword is reported. options: {backend, strideSeconds}.
    */
   classify(samples, sampleRate, options = {}) {
-    const h = this.handle('classify()');
+    const h = this[HANDLE]('classify()');
     const input = toSamples(samples);
     checkRate(sampleRate);
     const params = {};
@@ -243,7 +244,7 @@ export class Model {
    * bins * frames values, row-major [bins][frames].
    */
   features(samples, sampleRate) {
-    const h = this.handle('features()');
+    const h = this[HANDLE]('features()');
     const input = toFloat(toSamples(samples));
     checkRate(sampleRate);
     const bins = [0];
@@ -296,7 +297,7 @@ export class Detector {
                            'refractorySeconds', 'defaultThreshold', 'minConsecutive', 'thresholds', 'backend']);
     for (const key of Object.keys(options))
       if (!known.has(key)) throw new TypeError(`Detector: unknown option '${key}'; known: ${[...known].join(', ')}`);
-    const h = model.handle('new Detector()');
+    const h = model[HANDLE]('new Detector()');
     const params = {};
     C.kws_detector_params_init(params);
     const fields = {
