@@ -3,7 +3,7 @@
 # whole test suite. Idempotent; safe to run again.
 #
 #   ./setup.sh demo    install, build, run the main example on the bundled audio
-#   ./setup.sh test    install, build, run every test (C++, examples, install, Python)
+#   ./setup.sh test    install, build, run every test (C++, examples, install, Python, Node)
 #   ./setup.sh deps    install the Debian packages only
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -59,6 +59,20 @@ node_packages() {
   (cd benchmarks && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
 }
 
+# ---- Node binding (bindings/node) -------------------------------------------------------------
+node_binding_tests() {
+  # koffi's native module ships prebuilt in an npm optional dependency (@koromix/koffi-<os>-<cpu>),
+  # so --ignore-scripts loses nothing: koffi's install script only re-checks that prebuild (and
+  # compiles koffi from source where none exists).
+  if ! command -v npm >/dev/null || [ ! -f bindings/node/package.json ]; then
+    log "npm not found: Node binding tests skipped"
+    return
+  fi
+  log "Node binding tests (node --test)"
+  (cd bindings/node && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error && node --test test/)
+}
+# ---- end Node binding ---------------------------------------------------------------------------
+
 run_tests() {
   deps
   node_packages
@@ -69,6 +83,7 @@ run_tests() {
     log "Python tests (pytest)"
     (cd bindings/python && /usr/bin/python3 -m pytest -q tests)
   fi
+  node_binding_tests
 }
 
 case "${1:-}" in

@@ -1,0 +1,172 @@
+// Type declarations of the libkws Node binding (lib/index.js), written by hand.
+
+/** PCM samples: float in [-1, 1] (Float32Array, or any array of numbers) or 16-bit (Int16Array). */
+export type Samples = Float32Array | Int16Array | ArrayLike<number>;
+
+/** Backend names (case-insensitive) or kws_backend values. */
+export type BackendName = 'default' | 'reference' | 'eigen' | 'onednn';
+
+/** kws_status values, pinned by the C API. */
+export declare const Status: Readonly<{
+  OK: 0;
+  INVALID_ARGUMENT: 1;
+  IO: 2;
+  UNSUPPORTED_FORMAT: 3;
+  CORRUPT_DATA: 4;
+  OUT_OF_MEMORY: 5;
+  INTERNAL: 6;
+  BUFFER_TOO_SMALL: 7;
+}>;
+
+/** kws_backend values. */
+export declare const Backend: Readonly<{ DEFAULT: 0; REFERENCE: 1; EIGEN: 2; ONEDNN: 3 }>;
+
+export type StatusName =
+  | 'invalid_argument' | 'io' | 'unsupported_format' | 'corrupt_data' | 'out_of_memory' | 'internal'
+  | 'buffer_too_small' | 'unknown';
+
+/** An error reported by libkws; the message is kws_last_error(). */
+export declare class KwsError extends Error {
+  readonly name: 'KwsError';
+  /** The pinned kws_status value (Status.IO === 2, ...). */
+  readonly status: number;
+  /** The Status key in lower case: "io", "corrupt_data", ... */
+  readonly statusName: StatusName;
+}
+
+/** "MAJOR.MINOR.PATCH" of the libkws actually loaded. */
+export declare const version: string;
+/** major * 10000 + minor * 100 + patch of the libkws actually loaded. */
+export declare const versionNumber: number;
+/** How the loaded libkws was built: version, backends, instruction set, compiler. */
+export declare const buildInfo: string;
+/** Path (or system name) of the shared library loaded. */
+export declare const library: string;
+
+export declare function backendAvailable(backend: BackendName | number): boolean;
+
+export interface Classification {
+  /** The most probable label, its index and probability. */
+  label: string;
+  index: number;
+  score: number;
+  /** Every label's probability (they sum to 1). */
+  scores: Record<string, number>;
+  /** The same, by label index. */
+  probabilities: Float32Array;
+}
+
+export interface ClassifyOptions {
+  backend?: BackendName | number;
+  /** Window step over clips longer than the model's window (default 0.1). */
+  strideSeconds?: number;
+}
+
+export interface Features {
+  bins: number;
+  frames: number;
+  /** bins * frames values, row-major [bins][frames]. */
+  data: Float32Array;
+}
+
+export declare class Model {
+  /** Loads and validates a model file (.kws); throws KwsError (status IO, CORRUPT_DATA, ...). */
+  constructor(path: string);
+  static load(path: string): Model;
+  /** Loads from a complete model file in memory; the bytes are copied. */
+  static fromBuffer(data: Uint8Array | ArrayBuffer): Model;
+
+  readonly labels: readonly string[];
+  readonly sampleRate: number;
+  readonly featureBins: number;
+  readonly inputFrames: number;
+  /** Parsed feature configuration (torchaudio-style keys: sample_rate, n_fft, n_mels, ...); a copy. */
+  readonly featureConfig: Record<string, unknown>;
+  /** The model's suggested thresholds, for the labels that have one. */
+  readonly thresholds: Readonly<Record<string, number>>;
+  readonly closed: boolean;
+
+  classify(samples: Samples, sampleRate: number, options?: ClassifyOptions): Classification;
+  features(samples: Samples, sampleRate: number): Features;
+
+  /** Frees the model now (detectors created from it keep working); idempotent. */
+  close(): void;
+  free(): void;
+}
+
+export interface DetectorOptions {
+  /** Of pushed PCM in Hz; default: the model's. */
+  sampleRate?: number;
+  /** Analysis window; default: the model's (0). */
+  windowSeconds?: number;
+  /** Evaluation cadence; default 0.1. */
+  strideSeconds?: number;
+  /** Posterior moving-average span; default 0.3. */
+  smoothingSeconds?: number;
+  /** 0..1; effective threshold = threshold^(2 * sensitivity); default 0.5. */
+  sensitivity?: number;
+  /** No event for this long after one; default 1.0. */
+  refractorySeconds?: number;
+  /** For labels without a threshold (in the model or `thresholds`); default 0.5. */
+  defaultThreshold?: number;
+  /** Evaluations in a row above threshold; default 1. */
+  minConsecutive?: number;
+  /** Per-label thresholds, overriding the model's. */
+  thresholds?: Record<string, number>;
+  backend?: BackendName | number;
+}
+
+export interface Detection {
+  label: string;
+  labelIndex: number;
+  /** Smoothed posterior in [0, 1]. */
+  score: number;
+  /** [startSample, endSample): the analysis window it fired in, at the detector's sample rate,
+   * counted from the start of the stream (or the latest reset). */
+  startSample: number;
+  endSample: number;
+  startSeconds: number;
+  endSeconds: number;
+}
+
+export declare class Detector {
+  constructor(model: Model, options?: DetectorOptions);
+  readonly sampleRate: number;
+  readonly labels: readonly string[];
+  readonly closed: boolean;
+  /** Smoothed posteriors after the latest evaluation. */
+  readonly scores: Record<string, number>;
+  /** Samples pushed since creation or the latest reset(). */
+  readonly samplesPushed: number;
+
+  /** Feeds samples; returns the detections they completed (independent of chunking). */
+  push(samples: Samples): Detection[];
+  /** Ends the stream; returns the last detections. Push again only after reset(). */
+  finish(): Detection[];
+  reset(): void;
+  close(): void;
+  free(): void;
+}
+
+export interface Audio {
+  samples: Float32Array;
+  sampleRate: number;
+}
+
+/** Reads WAV/FLAC/OGG (a path, or a file image) as mono float, resampled when targetRate > 0. */
+export declare function readAudio(source: string | Uint8Array | ArrayBuffer, targetRate?: number): Audio;
+
+declare const _default: {
+  Model: typeof Model;
+  Detector: typeof Detector;
+  KwsError: typeof KwsError;
+  Status: typeof Status;
+  Backend: typeof Backend;
+  readAudio: typeof readAudio;
+  backendAvailable: typeof backendAvailable;
+  version: string;
+  versionNumber: number;
+  buildInfo: string;
+  library: string;
+};
+export default _default;

@@ -1,0 +1,459 @@
+// libkws for Node.js: keyword spotting over the libkws C API (capi/kws.h), through koffi.
+//
+//   import { Model, Detector, readAudio } from 'libkws';
+//   const model = Model.load('commands_en.kws');
+//   const { samples, sampleRate } = readAudio('clip.wav');
+//   console.log(model.classify(samples, sampleRate).label);
+//
+// Loading the library happens on import (see lib/ffi.js for where it is looked for); a failure
+// throws an Error that lists every place tried. Handles are freed by close() (alias free());
+// a FinalizationRegistry frees forgotten ones when they are garbage-collected.
+import koffi from 'koffi';
+
+import { native, structs } from './ffi.js';
+
+const { fn: C, path: libraryPath } = native();
+
+// ---- Status and errors ------------------------------------------------------------------------
+
+/** kws_status values, pinned by the C API (they never change between releases). */
+export const Status = Object.freeze({
+  OK: 0,
+  INVALID_ARGUMENT: 1,
+  IO: 2,
+  UNSUPPORTED_FORMAT: 3,
+  CORRUPT_DATA: 4,
+  OUT_OF_MEMORY: 5,
+  INTERNAL: 6,
+  BUFFER_TOO_SMALL: 7,
+});
+// statusName is the key in lower case ("io", "corrupt_data"), as in the Python binding.
+const statusNames = new Map(Object.entries(Status).map(([name, value]) => [value, name.toLowerCase()]));
+
+/** kws_backend values. */
+export const Backend = Object.freeze({ DEFAULT: 0, REFERENCE: 1, EIGEN: 2, ONEDNN: 3 });
+
+/** An error reported by libkws: `status` is the pinned kws_status value, `statusName` its name
+ * ("io", "corrupt_data", ...: the Status key in lower case), and the message is kws_last_error(). */
+export class KwsError extends Error {
+  constructor(status, message) {
+    super(message);
+    this.name = 'KwsError';
+    this.status = status;
+    this.statusName = statusNames.get(status) ?? 'unknown';
+  }
+}
+
+function check(status) {
+  if (status === Status.OK) return;
+  throw new KwsError(status, C.kws_last_error() || C.kws_status_string(status));
+}
+
+// ---- Library information ----------------------------------------------------------------------
+
+/** "MAJOR.MINOR.PATCH" of the libkws actually loaded. */
+export const version = C.kws_version_string();
+/** major * 10000 + minor * 100 + patch of the libkws actually loaded. */
+export const versionNumber = C.kws_version_number();
+/** How the loaded libkws was built: version, backends, instruction set, compiler. */
+export const buildInfo = C.kws_build_info();
+/** Path of the shared library this process loaded. */
+export const library = libraryPath;
+
+function backendValue(backend) {
+  if (backend === undefined || backend === null) return Backend.DEFAULT;
+  if (typeof backend === 'number' && Object.values(Backend).includes(backend)) return backend;
+  if (typeof backend === 'string') {
+    const value = Backend[backend.toUpperCase()];
+    if (value !== undefined) return value;
+  }
+  throw new TypeError(`unknown backend ${JSON.stringify(backend)}; expected one of ` +
+                      `${Object.keys(Backend).map((b) => `'${b.toLowerCase()}'`).join(', ')}`);
+}
+
+/** Whether this libkws build contains `backend` ('reference', 'eigen', 'onednn', 'default'). */
+export function backendAvailable(backend) {
+  return C.kws_backend_available(backendValue(backend)) === 1;
+}
+
+// ---- Input conversion -------------------------------------------------------------------------
+
+// Float32Array and Int16Array go to the library as they are (no copy); other array-likes of
+// numbers are converted to float32.
+function toSamples(samples, what = 'samples') {
+  if (samples instanceof Float32Array || samples instanceof Int16Array) return samples;
+  if (Array.isArray(samples) || ArrayBuffer.isView(samples)) {
+    if (samples instanceof DataView || samples.BYTES_PER_ELEMENT === 1)
+      throw new TypeError(`${what}: pass a Float32Array or Int16Array of PCM samples, not raw bytes ` +
+                          '(use readAudio() for a file image)');
+    return Float32Array.from(samples);
+  }
+  throw new TypeError(`${what} must be a Float32Array, an Int16Array or an array of numbers`);
+}
+
+// koffi passes an empty typed array as NULL, and libkws then reports "samples is NULL" rather
+// than what is wrong (no samples): hand it a valid pointer with a count of 0 instead.
+const EMPTY = { f32: new Float32Array(1), i16: new Int16Array(1), u8: new Uint8Array(1) };
+function pointerOf(array) {
+  if (array.length > 0) return array;
+  return array instanceof Int16Array ? EMPTY.i16 : array instanceof Float32Array ? EMPTY.f32 : EMPTY.u8;
+}
+
+function toFloat(samples) {
+  if (samples instanceof Float32Array) return samples;
+  const out = new Float32Array(samples.length);
+  for (let i = 0; i < samples.length; ++i) out[i] = samples[i] / 32768;
+  return out;
+}
+
+function checkRate(sampleRate, what = 'sampleRate') {
+  if (!Number.isInteger(sampleRate))
+    throw new TypeError(`${what} must be an integer number of Hz, got ${sampleRate}`);
+  return sampleRate;
+}
+
+function toBytes(data, what) {
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  if (data instanceof Uint8Array) return data;
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  throw new TypeError(`${what} must be a Buffer, a Uint8Array or an ArrayBuffer`);
+}
+
+// ---- Handles ----------------------------------------------------------------------------------
+
+// The safety net for handles that were never closed. The held value is the raw pointer only, so
+// the registry does not keep the wrapper alive.
+const modelRegistry = new FinalizationRegistry((pointer) => C.kws_model_free(pointer));
+const detectorRegistry = new FinalizationRegistry((pointer) => C.kws_detector_free(pointer));
+
+const CONSTRUCT = Symbol('construct');
+const HANDLE = Symbol('handle');
+
+// ---- Model ------------------------------------------------------------------------------------
+
+/** A trained libkws model (.kws): immutable, shareable by any number of Detectors. */
+export class Model {
+  #handle = null;
+  #labels;
+  #sampleRate;
+  #featureBins;
+  #inputFrames;
+  #featureConfig;
+  #thresholds;
+
+  /** Loads a model file; same as Model.load(path). */
+  constructor(path, token) {
+    const out = [null];
+    if (token === CONSTRUCT) {
+      check(C.kws_model_load_memory(pointerOf(path), path.byteLength, out));
+    } else {
+      if (typeof path !== 'string') throw new TypeError('Model: path must be a string (use Model.fromBuffer for bytes)');
+      check(C.kws_model_load(path, out));
+    }
+    this.#handle = out[0];
+    modelRegistry.register(this, this.#handle, this);
+    this.#readMetadata();
+  }
+
+  /** Loads and validates a model file. Throws KwsError (IO, CORRUPT_DATA, UNSUPPORTED_FORMAT). */
+  static load(path) {
+    return new Model(path);
+  }
+
+  /** The same from a complete model file in memory (Buffer, Uint8Array or ArrayBuffer); copied. */
+  static fromBuffer(data) {
+    return new Model(toBytes(data, 'Model.fromBuffer: data'), CONSTRUCT);
+  }
+
+  #readMetadata() {
+    const h = this.#handle;
+    const count = [0];
+    check(C.kws_model_num_labels(h, count));
+    const labels = [];
+    const thresholds = {};
+    for (let i = 0; i < count[0]; ++i) {
+      const label = [null];
+      const threshold = [0];
+      check(C.kws_model_label(h, i, label));
+      check(C.kws_model_threshold(h, i, threshold));
+      labels.push(label[0]);
+      if (threshold[0] >= 0) thresholds[label[0]] = threshold[0];
+    }
+    const rate = [0];
+    const bins = [0];
+    const frames = [0];
+    const json = [null];
+    check(C.kws_model_sample_rate(h, rate));
+    check(C.kws_model_feature_bins(h, bins));
+    check(C.kws_model_input_frames(h, frames));
+    check(C.kws_model_feature_config(h, json));
+    this.#labels = Object.freeze(labels);
+    this.#thresholds = Object.freeze(thresholds);
+    this.#sampleRate = rate[0];
+    this.#featureBins = bins[0];
+    this.#inputFrames = frames[0];
+    this.#featureConfig = JSON.parse(json[0]);
+  }
+
+  /** The output classes, by index. */
+  get labels() { return this.#labels; }
+  /** Sample rate (Hz) the model's features are computed at; input at other rates is resampled. */
+  get sampleRate() { return this.#sampleRate; }
+  /** Feature rows per frame (n_mels or n_mfcc). */
+  get featureBins() { return this.#featureBins; }
+  /** Feature frames per analysis window. */
+  get inputFrames() { return this.#inputFrames; }
+  /** The feature configuration (torchaudio-style keys), parsed from the model's JSON; a copy. */
+  get featureConfig() { return structuredClone(this.#featureConfig); }
+  /** The model's suggested thresholds, {label: value}, for the labels that have one. */
+  get thresholds() { return this.#thresholds; }
+  /** Whether close() has been called. */
+  get closed() { return this.#handle === null; }
+
+  /** The raw kws_model pointer, for Detector (a symbol key: not public API); throws once closed. */
+  [HANDLE](what) {
+    if (this.#handle === null) throw new Error(`libkws: ${what}: the Model is closed`);
+    return this.#handle;
+  }
+
+  /**
+   * Classifies one clip: {label, index, score, scores: {label: probability}, probabilities}.
+   * A clip shorter than the model's window is zero-padded; a longer one is scanned and the window
+   * most likely to hold a keyword is reported. options: {backend, strideSeconds}.
+   */
+  classify(samples, sampleRate, options = {}) {
+    const h = this[HANDLE]('classify()');
+    const input = toSamples(samples);
+    checkRate(sampleRate);
+    const params = {};
+    C.kws_classify_params_init(params);
+    params.backend = backendValue(options.backend);
+    if (options.strideSeconds !== undefined) params.stride_seconds = options.strideSeconds;
+    const probabilities = new Float32Array(this.#labels.length);
+    const best = [0];
+    const classify = input instanceof Int16Array ? C.kws_classify_s16 : C.kws_classify;
+    check(classify(h, pointerOf(input), input.length, sampleRate, params, probabilities, probabilities.length, best));
+    const scores = {};
+    this.#labels.forEach((label, i) => { scores[label] = probabilities[i]; });
+    const index = best[0];
+    return { label: this.#labels[index], index, score: probabilities[index], scores, probabilities };
+  }
+
+  /**
+   * Features exactly as the model was trained with: {bins, frames, data}, data a Float32Array of
+   * bins * frames values, row-major [bins][frames].
+   */
+  features(samples, sampleRate) {
+    const h = this[HANDLE]('features()');
+    const input = toFloat(toSamples(samples));
+    checkRate(sampleRate);
+    const bins = [0];
+    const frames = [0];
+    check(C.kws_features(h, pointerOf(input), input.length, sampleRate, null, 0, bins, frames));
+    const data = new Float32Array(bins[0] * frames[0]);
+    check(C.kws_features(h, pointerOf(input), input.length, sampleRate, data, data.length, bins, frames));
+    // The size query may round a resampled length up by a sample; the real call has the last word.
+    return { bins: bins[0], frames: frames[0], data: data.subarray(0, bins[0] * frames[0]) };
+  }
+
+  /** Releases the model now. Detectors created from it keep working. Idempotent. */
+  close() {
+    if (this.#handle === null) return;
+    modelRegistry.unregister(this);
+    C.kws_model_free(this.#handle);
+    this.#handle = null;
+  }
+
+  /** Alias of close(). */
+  free() { this.close(); }
+}
+
+// ---- Detector ---------------------------------------------------------------------------------
+
+const DETECTION_SIZE = koffi.sizeof(structs.kws_detection);
+
+/** Streaming keyword detector: the state of one audio stream. One per stream. */
+export class Detector {
+  #handle = null;
+  #labels;
+  #sampleRate;
+
+  /**
+   * options (all optional; defaults from kws_detector_params_init):
+   *   sampleRate         of pushed PCM in Hz (default: the model's)
+   *   windowSeconds      analysis window (default: the model's)
+   *   strideSeconds      evaluation cadence (0.1)
+   *   smoothingSeconds   posterior moving-average span (0.3)
+   *   sensitivity        0..1; effective threshold = threshold^(2 * sensitivity) (0.5)
+   *   refractorySeconds  no event for this long after one (1.0)
+   *   defaultThreshold   for labels without a threshold of their own (0.5)
+   *   minConsecutive     evaluations in a row above threshold (1)
+   *   thresholds         {label: threshold}, overriding the model's suggestions
+   *   backend            'default' | 'reference' | 'eigen' | 'onednn'
+   */
+  constructor(model, options = {}) {
+    if (!(model instanceof Model)) throw new TypeError('Detector: model must be a Model');
+    const known = new Set(['sampleRate', 'windowSeconds', 'strideSeconds', 'smoothingSeconds', 'sensitivity',
+                           'refractorySeconds', 'defaultThreshold', 'minConsecutive', 'thresholds', 'backend']);
+    for (const key of Object.keys(options))
+      if (!known.has(key)) throw new TypeError(`Detector: unknown option '${key}'; known: ${[...known].join(', ')}`);
+    const h = model[HANDLE]('new Detector()');
+    const params = {};
+    C.kws_detector_params_init(params);
+    const fields = {
+      sampleRate: 'sample_rate', windowSeconds: 'window_seconds', strideSeconds: 'stride_seconds',
+      smoothingSeconds: 'smoothing_seconds', sensitivity: 'sensitivity', refractorySeconds: 'refractory_seconds',
+      defaultThreshold: 'default_threshold', minConsecutive: 'min_consecutive',
+    };
+    for (const [option, field] of Object.entries(fields)) {
+      const value = options[option];
+      if (value === undefined) continue;
+      if (typeof value !== 'number' || Number.isNaN(value)) throw new TypeError(`Detector: ${option} must be a number`);
+      if ((field === 'sample_rate' || field === 'min_consecutive') && !Number.isInteger(value))
+        throw new TypeError(`Detector: ${option} must be an integer`);
+      params[field] = value;
+    }
+    params.backend = backendValue(options.backend);
+    if (options.thresholds !== undefined && options.thresholds !== null) {
+      const values = new Float32Array(model.labels.length).fill(-1);
+      for (const [label, value] of Object.entries(options.thresholds)) {
+        const index = model.labels.indexOf(label);
+        if (index < 0)
+          throw new RangeError(`Detector: thresholds: unknown label '${label}'; labels: ${model.labels.join(', ')}`);
+        if (typeof value !== 'number') throw new TypeError(`Detector: thresholds['${label}'] must be a number`);
+        values[index] = value;
+      }
+      params.thresholds = values; // copied by kws_detector_create
+      params.thresholds_count = values.length;
+    }
+    const out = [null];
+    check(C.kws_detector_create(h, params, out));
+    this.#handle = out[0];
+    detectorRegistry.register(this, this.#handle, this);
+    this.#labels = model.labels;
+    this.#sampleRate = params.sample_rate || model.sampleRate;
+  }
+
+  #live(what) {
+    if (this.#handle === null) throw new Error(`libkws: Detector.${what}: the Detector is closed`);
+    return this.#handle;
+  }
+
+  /** Sample rate (Hz) of the PCM this detector takes; positions count in it. */
+  get sampleRate() { return this.#sampleRate; }
+  /** The model's labels, by index. */
+  get labels() { return this.#labels; }
+  /** Whether close() has been called. */
+  get closed() { return this.#handle === null; }
+
+  /**
+   * Feeds samples (Float32Array in [-1, 1], Int16Array, or an array of numbers) and returns the
+   * detections they completed. The same audio gives the same events however it is chunked.
+   */
+  push(samples) {
+    const h = this.#live('push()');
+    const input = toSamples(samples);
+    const push = input instanceof Int16Array ? C.kws_detector_push_s16 : C.kws_detector_push;
+    check(push(h, pointerOf(input), input.length));
+    return this.#drain(h);
+  }
+
+  /** Ends the stream (flushes buffered audio, evaluates the tail); returns the last detections.
+   * Push again only after reset(). */
+  finish() {
+    const h = this.#live('finish()');
+    check(C.kws_detector_finish(h));
+    return this.#drain(h);
+  }
+
+  /** Starts a new stream: positions restart at 0, queued events are dropped. */
+  reset() {
+    check(C.kws_detector_reset(this.#live('reset()')));
+  }
+
+  #drain(h) {
+    const events = [];
+    const available = [0];
+    for (;;) {
+      const event = { size: DETECTION_SIZE };
+      check(C.kws_detector_next(h, event, available));
+      if (available[0] !== 1) return events;
+      const startSample = Number(event.start_sample);
+      const endSample = Number(event.end_sample);
+      events.push({
+        label: event.label,
+        labelIndex: event.label_index,
+        score: event.score,
+        startSample,
+        endSample,
+        startSeconds: startSample / this.#sampleRate,
+        endSeconds: endSample / this.#sampleRate,
+      });
+    }
+  }
+
+  /** Smoothed posteriors after the latest evaluation, {label: score} (zeros before the first). */
+  get scores() {
+    const pointer = [null];
+    const count = [0];
+    check(C.kws_detector_scores(this.#live('scores'), pointer, count));
+    const scores = {};
+    if (count[0] === 0 || !pointer[0]) return scores;
+    const values = koffi.decode(pointer[0], 'float', count[0]);
+    this.#labels.forEach((label, i) => { scores[label] = values[i]; });
+    return scores;
+  }
+
+  /** Samples pushed since creation or the latest reset(), at sampleRate. */
+  get samplesPushed() {
+    const out = [0];
+    check(C.kws_detector_samples_pushed(this.#live('samplesPushed'), out));
+    return Number(out[0]);
+  }
+
+  /** Releases the detector now. Idempotent. */
+  close() {
+    if (this.#handle === null) return;
+    detectorRegistry.unregister(this);
+    C.kws_detector_free(this.#handle);
+    this.#handle = null;
+  }
+
+  /** Alias of close(). */
+  free() { this.close(); }
+}
+
+// `using model = Model.load(...)` where the runtime has explicit resource management (Node >= 20).
+// Not in index.d.ts: declaring it there would need TypeScript's esnext.disposable lib.
+if (typeof Symbol.dispose === 'symbol') {
+  for (const type of [Model, Detector]) type.prototype[Symbol.dispose] = function dispose() { this.close(); };
+}
+
+// ---- Audio files ------------------------------------------------------------------------------
+
+/**
+ * Reads a WAV/FLAC/OGG file (a path, or a file image as Buffer/Uint8Array/ArrayBuffer) as mono
+ * float samples, resampled to targetRate when it is > 0: {samples: Float32Array, sampleRate}.
+ */
+export function readAudio(source, targetRate = 0) {
+  checkRate(targetRate, 'targetRate');
+  const pointer = [null];
+  const count = [0];
+  const rate = [0];
+  if (typeof source === 'string') {
+    check(C.kws_audio_read(source, targetRate, pointer, count, rate));
+  } else {
+    const bytes = toBytes(source, 'readAudio: source');
+    check(C.kws_audio_read_memory(pointerOf(bytes), bytes.byteLength, targetRate, pointer, count, rate));
+  }
+  try {
+    const n = Number(count[0]);
+    const samples = n === 0 ? new Float32Array(0) : new Float32Array(koffi.view(pointer[0], n * 4).slice(0));
+    return { samples, sampleRate: rate[0] };
+  } finally {
+    C.kws_audio_free(pointer[0]);
+  }
+}
+
+export default { Model, Detector, KwsError, Status, Backend, readAudio, backendAvailable, version, versionNumber,
+                 buildInfo, library };
