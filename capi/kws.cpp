@@ -218,7 +218,7 @@ kws_status kws_model_load(const char* path, kws_model** out_model) {
 }
 
 kws_status kws_model_load_memory(const void* data, size_t size, kws_model** out_model) {
-  KWS_REQUIRE(data != nullptr, "data is NULL");
+  KWS_REQUIRE(data != nullptr || size == 0, "data is NULL");
   KWS_REQUIRE(out_model != nullptr, "out_model is NULL");
   return guard(__func__, [&] {
     kws::Model model = kws::Model::load(data, size);
@@ -334,8 +334,8 @@ kws_status kws_classify(const kws_model* model, const float* samples, size_t cou
                         const kws_classify_params* params, float* out_scores, size_t scores_capacity,
                         int32_t* out_best) {
   KWS_REQUIRE(model != nullptr, "model is NULL");
-  KWS_REQUIRE(samples != nullptr, "samples is NULL");
   KWS_REQUIRE(count > 0, "count is 0 (an empty clip has no class)");
+  KWS_REQUIRE(samples != nullptr, "samples is NULL");
   KWS_REQUIRE(valid_rate(sample_rate), "sample_rate must be in [1, 768000]");
   KWS_REQUIRE(out_scores != nullptr, "out_scores is NULL");
   return classify_float(__func__, model, samples, count, sample_rate, params, out_scores, scores_capacity, out_best);
@@ -345,8 +345,8 @@ kws_status kws_classify_s16(const kws_model* model, const int16_t* samples, size
                             const kws_classify_params* params, float* out_scores, size_t scores_capacity,
                             int32_t* out_best) {
   KWS_REQUIRE(model != nullptr, "model is NULL");
-  KWS_REQUIRE(samples != nullptr, "samples is NULL");
   KWS_REQUIRE(count > 0, "count is 0 (an empty clip has no class)");
+  KWS_REQUIRE(samples != nullptr, "samples is NULL");
   KWS_REQUIRE(valid_rate(sample_rate), "sample_rate must be in [1, 768000]");
   KWS_REQUIRE(out_scores != nullptr, "out_scores is NULL");
   std::vector<float> converted;
@@ -479,6 +479,13 @@ kws_status kws_detector_scores(const kws_detector* detector, const float** out_s
   return KWS_OK;
 }
 
+kws_status kws_detector_sample_rate(const kws_detector* detector, int32_t* out_sample_rate) {
+  KWS_REQUIRE(detector != nullptr, "detector is NULL");
+  KWS_REQUIRE(out_sample_rate != nullptr, "out_sample_rate is NULL");
+  *out_sample_rate = detector->detector.sample_rate();
+  return KWS_OK;
+}
+
 kws_status kws_detector_samples_pushed(const kws_detector* detector, int64_t* out_samples) {
   KWS_REQUIRE(detector != nullptr, "detector is NULL");
   KWS_REQUIRE(out_samples != nullptr, "out_samples is NULL");
@@ -515,7 +522,7 @@ kws_status kws_audio_read(const char* path, int32_t target_sample_rate, float** 
 
 kws_status kws_audio_read_memory(const void* data, size_t size, int32_t target_sample_rate, float** out_samples,
                                  size_t* out_count, int32_t* out_sample_rate) {
-  KWS_REQUIRE(data != nullptr, "data is NULL");
+  KWS_REQUIRE(data != nullptr || size == 0, "data is NULL");
   KWS_REQUIRE(out_samples != nullptr && out_count != nullptr, "out_samples or out_count is NULL");
   KWS_REQUIRE(target_sample_rate == 0 || valid_rate(target_sample_rate), "target_sample_rate must be 0 or in [1, 768000]");
   return guard(__func__, [&] {

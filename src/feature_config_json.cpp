@@ -67,16 +67,28 @@ float parse_float(const json& value, const char* key) {
   return value.get<float>();
 }
 
+// The double nearest the shortest decimal that reads back as `value`, so that 1e-6f is written
+// as 1e-06 rather than its exact binary value 9.999999974752427e-07 (configs round-trip, and
+// read like the torchaudio arguments they came from).
+json shortest(float value) {
+  char text[32];
+  for (int digits = 6; digits <= 9; ++digits) {
+    std::snprintf(text, sizeof text, "%.*g", digits, double(value));
+    if (std::strtof(text, nullptr) == value) break;
+  }
+  return std::strtod(text, nullptr);
+}
+
 }  // namespace
 
 std::string FeatureConfig::to_json() const {
   json out = {
       {"sample_rate", sample_rate}, {"n_fft", n_fft}, {"win_length", win_length},
       {"hop_length", hop_length},   {"window", enum_name(window)}, {"center", center},
-      {"pad_mode", enum_name(pad_mode)}, {"power", power}, {"n_mels", n_mels},
-      {"f_min", f_min},             {"f_max", f_max}, {"mel_scale", enum_name(mel_scale)},
-      {"mel_norm", enum_name(mel_norm)}, {"log", enum_name(log)}, {"log_offset", log_offset},
-      {"top_db", top_db ? json(*top_db) : json(nullptr)}, {"kind", enum_name(kind)},
+      {"pad_mode", enum_name(pad_mode)}, {"power", shortest(power)}, {"n_mels", n_mels},
+      {"f_min", shortest(f_min)},             {"f_max", shortest(f_max)}, {"mel_scale", enum_name(mel_scale)},
+      {"mel_norm", enum_name(mel_norm)}, {"log", enum_name(log)}, {"log_offset", shortest(log_offset)},
+      {"top_db", top_db ? shortest(*top_db) : json(nullptr)}, {"kind", enum_name(kind)},
       {"n_mfcc", n_mfcc},
   };
   return out.dump();

@@ -301,7 +301,7 @@ Model Model::load(const void* data, std::size_t size) {
 
 Model Model::load(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw FileError(ErrorCode::io, path + ": cannot open");
+  if (!in) throw FileError(ErrorCode::io, path + ": cannot open: " + std::strerror(errno));
   std::vector<char> blob((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (in.bad()) throw FileError(ErrorCode::io, path + ": read failed");
   try {

@@ -228,11 +228,25 @@ static void test_misuse(kws_model* model) {
   CHECK(kws_model_load_memory(garbage, sizeof garbage, &loaded) == KWS_ERROR_CORRUPT_DATA);
   CHECK(kws_model_load_memory(garbage, 0, &loaded) == KWS_ERROR_CORRUPT_DATA);
   CHECK(kws_model_load_memory(NULL, 10, &loaded) == KWS_ERROR_INVALID_ARGUMENT);
+  CHECK(kws_model_load_memory(NULL, 0, &loaded) == KWS_ERROR_CORRUPT_DATA); /* empty, not a NULL error */
   CHECK(kws_model_num_labels(NULL, &count) == KWS_ERROR_INVALID_ARGUMENT);
+  {
+    kws_detector* d = NULL;
+    int32_t rate = 0;
+    kws_detector_params p;
+    kws_detector_params_init(&p);
+    p.sample_rate = 22050;
+    CHECK(kws_detector_create(model, &p, &d) == KWS_OK);
+    CHECK(kws_detector_sample_rate(d, &rate) == KWS_OK && rate == 22050);
+    CHECK(kws_detector_sample_rate(NULL, &rate) == KWS_ERROR_INVALID_ARGUMENT);
+    kws_detector_free(d);
+  }
   CHECK(kws_model_num_labels(model, NULL) == KWS_ERROR_INVALID_ARGUMENT);
   CHECK(kws_classify(NULL, &sample, 1, 16000, NULL, scores, 12, NULL) == KWS_ERROR_INVALID_ARGUMENT);
   CHECK(kws_classify(model, NULL, 1, 16000, NULL, scores, 12, NULL) == KWS_ERROR_INVALID_ARGUMENT);
   CHECK(kws_classify(model, &sample, 0, 16000, NULL, scores, 12, NULL) == KWS_ERROR_INVALID_ARGUMENT);
+  CHECK(kws_classify(model, NULL, 0, 16000, NULL, scores, 12, NULL) == KWS_ERROR_INVALID_ARGUMENT);
+  CHECK(strstr(kws_last_error(), "empty") != NULL);
   CHECK(kws_classify(model, &sample, 1, 0, NULL, scores, 12, NULL) == KWS_ERROR_INVALID_ARGUMENT);
   CHECK(kws_classify(model, &sample, 1, -16000, NULL, scores, 12, NULL) == KWS_ERROR_INVALID_ARGUMENT);
   CHECK(kws_classify(model, &sample, 1, 16000, NULL, NULL, 12, NULL) == KWS_ERROR_INVALID_ARGUMENT);
