@@ -3,7 +3,8 @@
 # whole test suite. Idempotent; safe to run again.
 #
 #   ./setup.sh demo    install, build, run the main example on the bundled audio
-#   ./setup.sh test    install, build, run every test (C++, examples, install, Python, Node)
+#   ./setup.sh test    install, build, run every test (C++, examples, install, Python, Node,
+#                      then ASan+UBSan, TSan and 60 s of each fuzzer; KWS_SKIP_SANITIZERS=1 skips those)
 #   ./setup.sh deps    install the Debian packages only
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -13,6 +14,7 @@ PACKAGES=(
   libeigen3-dev libkissfft-dev libdnnl-dev doctest-dev nlohmann-json3-dev
   libsndfile1-dev libsoxr-dev libpng-dev
   python3 python3-torch python3-torchaudio python3-numpy python3-pytest python3-onnx
+  clang libclang-rt-14-dev  # libFuzzer targets (tests/fuzz)
 )
 PRESET=release
 JOBS=$(nproc 2>/dev/null || echo 2)
@@ -84,6 +86,28 @@ run_tests() {
     (cd bindings/python && /usr/bin/python3 -m pytest -q tests)
   fi
   node_binding_tests
+  sanitizer_tests
+}
+
+sanitizer_tests() {
+  # ASan + UBSan over the whole C++ suite; TSan over the concurrency tests; each libFuzzer target
+  # for KWS_FUZZ_SECONDS (60 s) over its seed corpus. Set KWS_SKIP_SANITIZERS=1 to skip locally.
+  if [ "${KWS_SKIP_SANITIZERS:-0}" = 1 ]; then
+    log "sanitizer and fuzz stages skipped (KWS_SKIP_SANITIZERS=1)"
+    return
+  fi
+  log "AddressSanitizer + UndefinedBehaviorSanitizer: whole C++ suite"
+  cmake --preset asan
+  cmake --build --preset asan -j "$JOBS"
+  ctest --preset asan -j "$JOBS"
+  log "ThreadSanitizer: 8 threads over one model, concurrent create/free"
+  cmake --preset tsan
+  cmake --build --preset tsan -j "$JOBS" --target test_capi_threads test_model
+  ctest --preset tsan -R "test_capi_threads|threads"
+  log "libFuzzer: model loader, audio reader, C API buffers (${KWS_FUZZ_SECONDS:-60} s each)"
+  cmake --preset fuzz -DKWS_FUZZ_SECONDS="${KWS_FUZZ_SECONDS:-60}"
+  cmake --build --preset fuzz -j "$JOBS"
+  ctest --preset fuzz
 }
 
 case "${1:-}" in

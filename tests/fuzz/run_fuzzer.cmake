@@ -2,6 +2,7 @@
 # exits non-zero and leaves crash-* files, which become regression inputs in tests/fuzz/regressions).
 file(REMOVE_RECURSE ${WORK_DIR})
 file(MAKE_DIRECTORY ${WORK_DIR}/corpus ${WORK_DIR}/artifacts)
+string(REPLACE "|" ";" SEEDS "${SEEDS}")
 foreach(seed IN LISTS SEEDS)
   get_filename_component(name ${seed} NAME)
   file(COPY_FILE ${seed} ${WORK_DIR}/corpus/${name})
