@@ -170,9 +170,14 @@ def cmd_run(args) -> int:
     }
     report["summary"] = evaluate.summary_line(model_info, truth, metrics["overall"], evaluation.duration_s)
     if det_rows:
-        evaluate.plot_det(out / "det.png", det_rows, report["summary"],
-                          (metrics["overall"]["fa_per_hour"], metrics["overall"]["miss_rate"])
-                          if metrics["overall"]["miss_rate"] is not None else None)
+        try:
+            evaluate.plot_det(out / "det.png", det_rows, report["summary"],
+                              (metrics["overall"]["fa_per_hour"], metrics["overall"]["miss_rate"])
+                              if metrics["overall"]["miss_rate"] is not None else None)
+        except ImportError:
+            report["det"]["png"] = None
+            print("warning: matplotlib is not installed (apt-get install python3-matplotlib): "
+                  "no det.png", file=sys.stderr)
     evaluate.write_events_csv(out / "events.csv", result.events)
     (out / "report.json").write_text(json.dumps(report, indent=1, default=_json_default) + "\n")
 

@@ -211,7 +211,8 @@ def plot_det(path: pathlib.Path, rows: Sequence[dict], title: str,
     axes.set_ylabel("miss rate (%)")
     axes.set_ylim(0, 100)
     axes.grid(True, which="both", alpha=0.3)
-    axes.set_title(title, fontsize=9)
+    import textwrap
+    axes.set_title("\n".join(textwrap.wrap(title, 90)), fontsize=9)
     axes.legend(fontsize=7, ncol=2)
     figure.tight_layout()
     figure.savefig(path)
