@@ -324,3 +324,19 @@ def test_shared_data_stream(tmp_path):
     assert all(o["source"].startswith("gsc_v2_test_a/") for o in truth["occurrences"])
     assert all(5.0 <= o["snr_db"] <= 20.0 for o in truth["occurrences"])
     assert sum(truth["keyword_counts"].values()) == 8
+
+
+def test_speaker_split(tmp_path):
+    root = make_tone_source(tmp_path)
+    assert sources.speaker_id("yes/0a7c2a8d_nohash_1.flac") == "0a7c2a8d"
+    assert sources.speaker_id("backward_0a7c2a8d_nohash_1.flac") == "0a7c2a8d"
+    fractions = {f"spk{i}": sources.speaker_fraction(f"spk{i}", "kws") for i in range(3)}
+    cut = sorted(fractions.values())[1]
+    low = sources.filter_speakers(sources.folder_source(root), "kws", 0.0, cut)
+    high = sources.filter_speakers(sources.folder_source(root), "kws", cut, 1.0)
+    speakers = lambda source: {sources.speaker_id(c.path) for clips in source.keywords.values() for c in clips}
+    assert speakers(low) == {s for s, f in fractions.items() if f < cut}
+    assert speakers(high) == {s for s, f in fractions.items() if f >= cut}
+    assert not speakers(low) & speakers(high)
+    assert all(low_ := [c for c in low.speech if fractions[sources.speaker_id(c.path)] < cut]) and \
+        len(low_) == len(low.speech)

@@ -77,6 +77,8 @@ def cmd_build_stream(args) -> int:
     keywords = args.keywords.split(",") if args.keywords else None
     try:
         source = sources.open_source(args.source, keywords, variants=args.variants)
+        if args.speakers:
+            source = sources.filter_speakers(source, *sources.parse_speakers(args.speakers))
         noise = sources.open_noise(args.noise, source)
     except sources.SourceError as error:
         print(f"build-stream: {error}", file=sys.stderr)
@@ -291,6 +293,11 @@ def parser() -> argparse.ArgumentParser:
                        "with one subfolder per label (_unknown_ = other speech)")
     build.add_argument("--keywords", help="comma-separated keyword labels to use (default: all the "
                        "source's; with a folder, the other word folders become other speech)")
+    build.add_argument("--speakers", help="SALT:LOW:HIGH: only speakers whose sha1(SALT + speaker) "
+                       "fraction is in [LOW, HIGH) (Speech Commands speaker = the hash before _nohash_; "
+                       "other files: the name before the first '_'). kws:0:0.3 = the speakers "
+                       "kws.training validates commands_en on; use disjoint ranges for calibration "
+                       "and test streams")
     build.add_argument("--noise", default="auto", help="auto (shared noise recordings, else "
                        "coloured), shared, coloured, or a noise file or folder")
     build.add_argument("--duration", type=_duration, default=600.0, help="e.g. 600, 60m, 1h (default 10 min)")

@@ -254,3 +254,44 @@ def active_region(samples: np.ndarray, sample_rate: int) -> tuple:
     threshold = max(peak - 30.0, floor + (peak - floor) / 3.0)
     active = np.nonzero(db >= threshold)[0]
     return int(active[0] * frame), int(min(len(samples), (active[-1] + 1) * frame))
+
+
+def speaker_id(path) -> str:
+    """Speaker of a Speech Commands file (the hash before ``_nohash_``); for other names the part
+    before the first underscore (a wake-word recording's whole file name)."""
+    stem = pathlib.Path(path).stem
+    if "_nohash_" in stem:
+        return stem.split("_nohash_")[0].split("_")[-1]
+    return stem.split("_")[0]
+
+
+def speaker_fraction(speaker: str, salt: str = "") -> float:
+    """sha1(salt + speaker) as a fraction of the hash range: the split training uses
+    (kws.training: validation speakers are those below real_validation_fraction, salt "kws")."""
+    import hashlib
+    return int(hashlib.sha1((salt + speaker).encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
+
+
+def parse_speakers(spec: str) -> tuple:
+    """--speakers SALT:LOW:HIGH -> (salt, low, high)."""
+    parts = spec.split(":")
+    if len(parts) != 3:
+        raise SourceError(f"--speakers {spec}: expected SALT:LOW:HIGH, e.g. kws:0:0.3")
+    low, high = float(parts[1]), float(parts[2])
+    if not 0.0 <= low < high <= 1.0:
+        raise SourceError(f"--speakers {spec}: need 0 <= LOW < HIGH <= 1")
+    return parts[0], low, high
+
+
+def filter_speakers(source: ClipSource, salt: str, low: float, high: float) -> ClipSource:
+    """Keeps the clips whose speaker's sha1(salt + speaker) fraction is in [low, high): a
+    speaker-disjoint part of the source (e.g. the speakers a model was validated on)."""
+    keep = lambda clip: low <= speaker_fraction(speaker_id(clip.path), salt) < high
+    keywords = {label: [c for c in clips if keep(c)] for label, clips in source.keywords.items()}
+    empty = sorted(label for label, clips in keywords.items() if not clips)
+    if empty:
+        raise SourceError(f"no clips of {empty} from speakers in [{low}, {high}) (salt {salt!r})")
+    source.keywords = keywords
+    source.speech = [c for c in source.speech if keep(c)]
+    source.description += f" (speakers {salt}:{low:g}-{high:g})"
+    return source
