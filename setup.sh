@@ -15,6 +15,7 @@ PACKAGES=(
   libsndfile1-dev libsoxr-dev libpng-dev
   python3 python3-torch python3-torchaudio python3-numpy python3-pytest python3-onnx
   clang libclang-rt-14-dev  # libFuzzer targets (tests/fuzz)
+  python3-matplotlib espeak-ng
 )
 PRESET=release
 JOBS=$(nproc 2>/dev/null || echo 2)
