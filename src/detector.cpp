@@ -38,7 +38,7 @@ struct Detector::Impl {
   DetectorOptions options;
   int in_rate = 0, model_rate = 0;
   int bins = 0, window = 0, stride = 0, smoothing = 1, refractory = 0;
-  int hop = 0, frame_centre_offset = 0;
+  int hop = 0, n_fft = 0, frame_start_offset = 0;  // frame t covers [t * hop - offset, + n_fft)
   Engine engine;
   StreamingFeatureExtractor features;
   std::optional<detail::StreamResampler> resampler;
@@ -51,6 +51,7 @@ struct Detector::Impl {
   std::vector<float> smoothed;
   std::vector<float> thresholds;
   std::vector<int> consecutive;
+  std::vector<char> armed;       // a label re-arms once its score drops below its threshold
   std::int64_t frames = 0, evaluations = 0, last_evaluated_frame = 0, quiet_until_frame = 0;
   std::int64_t samples_pushed = 0;
   bool finished = false;
@@ -77,7 +78,8 @@ struct Detector::Impl {
       throw InvalidArgument("DetectorOptions.min_consecutive must be in [1, 1000]");
     bins = config.bins();
     hop = config.hop_length;
-    frame_centre_offset = config.center ? 0 : config.n_fft / 2;
+    n_fft = config.n_fft;
+    frame_start_offset = config.center ? config.n_fft / 2 : 0;
     window = engine.max_frames();
     stride = std::max(1, frames_for(options.stride_seconds, config));
     smoothing = std::max(1, int(std::lround(options.smoothing_seconds / (double(stride) * hop / model_rate))));
@@ -113,6 +115,7 @@ struct Detector::Impl {
     history.assign(std::size_t(smoothing) * classes, 0.0f);
     smoothed.assign(classes, 0.0f);
     consecutive.assign(classes, 0);
+    armed.assign(classes, 1);
   }
 
   static EngineOptions make_engine_options(const Model& model, const DetectorOptions& o) {
@@ -133,6 +136,7 @@ struct Detector::Impl {
     finished = false;
     std::fill(smoothed.begin(), smoothed.end(), 0.0f);
     std::fill(consecutive.begin(), consecutive.end(), 0);
+    std::fill(armed.begin(), armed.end(), 1);
   }
 
   // Model-rate sample -> pushed-rate sample.
@@ -166,24 +170,34 @@ struct Detector::Impl {
       smoothed[k] = sum / float(filled);
     }
 
+    // A label fires when it has been at or above its threshold for min_consecutive evaluations,
+    // is armed (it dropped below its threshold since it last fired: a word stays in the window
+    // for longer than the refractory period, and must not fire twice), and no event is within
+    // the refractory period. The highest-scoring such label wins.
     int best = -1;
     for (std::size_t k = 0; k < classes; ++k) {
-      consecutive[k] = smoothed[k] >= thresholds[k] ? consecutive[k] + 1 : 0;
-      if (consecutive[k] >= options.min_consecutive && (best < 0 || smoothed[k] > smoothed[std::size_t(best)]))
+      const bool above = smoothed[k] >= thresholds[k];
+      consecutive[k] = above ? consecutive[k] + 1 : 0;
+      if (!above) armed[k] = 1;
+      if (armed[k] && consecutive[k] >= options.min_consecutive &&
+          (best < 0 || smoothed[k] > smoothed[std::size_t(best)]))
         best = int(k);
     }
     if (best < 0 || frames < quiet_until_frame) return;
     quiet_until_frame = frames + refractory;
     std::fill(consecutive.begin(), consecutive.end(), 0);
+    armed[std::size_t(best)] = 0;
 
+    // The audio the window's features were computed from: the first frame's first sample to
+    // the last frame's last (clipped to the stream).
     Detection detection;
     detection.label_index = best;
     detection.label = &model.labels()[std::size_t(best)];
     detection.score = smoothed[std::size_t(best)];
     const std::int64_t first = frames - count;
-    detection.start_sample = to_input_samples(std::max<std::int64_t>(0, first * hop + frame_centre_offset));
+    detection.start_sample = to_input_samples(std::max<std::int64_t>(0, first * hop - frame_start_offset));
     detection.end_sample = std::max(detection.start_sample,
-                                    std::min(to_input_samples((frames - 1) * hop + frame_centre_offset + hop),
+                                    std::min(to_input_samples((frames - 1) * hop - frame_start_offset + n_fft),
                                              samples_pushed));
     sink(sink_context, detection);
   }

@@ -7,8 +7,9 @@
 // symmetrically and averages over the whole window, so it cannot run on a frame at a time;
 // sliding-window re-evaluation is the faithful way to stream it). Posteriors are averaged over
 // `smoothing`; a keyword fires when its smoothed score reaches its threshold for
-// `min_consecutive` evaluations in a row, and then nothing fires for `refractory` (one utterance,
-// one event).
+// `min_consecutive` evaluations in a row. Then nothing fires for `refractory`, and the same
+// keyword fires again only after its score has dropped below its threshold (one utterance, one
+// event, however long the word stays in the window).
 //
 // Determinism: evaluations happen at fixed frame counts, so the same audio gives the same events
 // whatever the chunking (tested with random chunk sizes from 1 sample to 10 s). After
@@ -57,8 +58,9 @@ struct DetectorOptions {
 };
 
 // One detected keyword. Sample positions count from the start of the stream (or the last
-// reset()) at the pushed sample rate; [start_sample, end_sample) is the analysis window in which
-// the keyword fired.
+// reset()) at the pushed sample rate; [start_sample, end_sample) is the audio the firing window's
+// features were computed from (with centred frames, n_fft / 2 beyond the outer frame centres,
+// clipped to the stream). The event is delivered once end_sample has been pushed.
 struct Detection {
   int label_index = -1;
   const std::string* label = nullptr;  // owned by the Model; valid as long as it is

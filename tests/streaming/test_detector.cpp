@@ -58,9 +58,7 @@ TEST_CASE("every evaluation equals the batch features and engine on its window")
   const kws::Model model = kws::test::detector_test_model();
   const std::vector<float> signal = kws::test::bursty_signal(16000 * 4, 9);
   kws::DetectorOptions options;
-  options.default_threshold = 0.0f;  // fire at every evaluation ...
-  options.refractory_seconds = 0.0;  // ... with no pause
-  options.smoothing_seconds = 0.0;   // and no averaging, so scores() is one window's posterior
+  options.smoothing_seconds = 0.0;  // no averaging: scores() is one window's posterior
   kws::Detector detector(model, options);
   REQUIRE(detector.stride_frames() == 10);
   REQUIRE(detector.window_frames() == 101);
@@ -69,28 +67,46 @@ TEST_CASE("every evaluation equals the batch features and engine on its window")
   const kws::FeatureMatrix features = extractor.compute(signal);
   kws::Engine engine(model);
   std::vector<float> window(40 * 101), expected(12);
-  int evaluation = 0;
-  auto check = [&](const kws::Detection& d) {
-    const int first = evaluation * 10;
-    const bool tail = first + 101 > int(features.cols);  // finish() evaluates the last frames once
-    const int start = tail ? int(features.cols) - 101 : first;
+  auto check = [&](int start) {
     for (int b = 0; b < 40; ++b)
       std::copy_n(features.values.begin() + b * std::ptrdiff_t(features.cols) + start, 101, window.begin() + b * 101);
     engine.run(window.data(), 1, 101, expected.data());
     kws::softmax(expected.data(), expected.size());
     CHECK(kws::test::max_abs_difference(detector.scores().data(), expected.data(), 12) <= 1e-6f);
-    CHECK(d.start_sample == std::int64_t(start) * 160);
-    CHECK(d.end_sample == std::min<std::int64_t>((start + 101) * 160, std::int64_t(signal.size())));
-    CHECK(d.label != nullptr);
-    CHECK(d.label->front() != '_');
-    ++evaluation;
   };
-  detector.push(signal.data(), signal.size(), check);
+  // Push a hop at a time and compare after every evaluation.
+  std::int64_t seen = 0;
+  for (std::size_t at = 0; at < signal.size(); at += 160) {
+    detector.push(signal.data() + at, std::min<std::size_t>(160, signal.size() - at), [](const kws::Detection&) {});
+    if (detector.evaluations() != seen) {
+      REQUIRE(detector.evaluations() == seen + 1);
+      check(int(seen) * 10);
+      ++seen;
+    }
+  }
   // 64000 samples -> 401 frames; 400 emitted before finish (the last needs end padding).
-  CHECK(evaluation == (400 - 101) / 10 + 1);
-  detector.finish(check);
-  CHECK(evaluation == (400 - 101) / 10 + 2);
-  CHECK(detector.evaluations() == evaluation);
+  CHECK(seen == (400 - 101) / 10 + 1);
+  detector.finish([](const kws::Detection&) {});
+  CHECK(detector.evaluations() == seen + 1);  // the tail: the last 101 frames
+  check(int(features.cols) - 101);
+}
+
+TEST_CASE("event positions are the audio under the firing window") {
+  const kws::Model model = kws::test::detector_test_model();
+  const std::vector<float> signal = kws::test::random_signal(16000 * 3, 2);
+  kws::DetectorOptions options;
+  options.default_threshold = 0.0f;  // every label is above threshold: each fires once (re-arm)
+  options.refractory_seconds = 0.0;
+  kws::Detector detector(model, options);
+  const auto events = kws::test::run_chunked(detector, signal, 1, 7000, 4);
+  REQUIRE(events.size() == 10);  // the 10 labels not starting with '_', one event each
+  for (std::size_t e = 0; e < events.size(); ++e) {
+    CAPTURE(e);
+    const std::int64_t first_frame = std::int64_t(e) * 10;  // evaluation e covers frames [10 e, 10 e + 101)
+    CHECK(events[e].start == std::max<std::int64_t>(0, first_frame * 160 - 256));
+    CHECK(events[e].end == (first_frame + 100) * 160 + 256);
+    for (std::size_t other = 0; other < e; ++other) CHECK(events[other].label != events[e].label);
+  }
 }
 
 TEST_CASE("a stream shorter than the window is evaluated once at finish") {
@@ -114,21 +130,47 @@ TEST_CASE("a stream shorter than the window is evaluated once at finish") {
 
 TEST_CASE("refractory period and min_consecutive limit events") {
   const kws::Model model = kws::test::detector_test_model();
-  const std::vector<float> signal = kws::test::random_signal(16000 * 10, 4);
-  kws::DetectorOptions options;
-  options.default_threshold = 0.0f;
+  const std::vector<float> signal = kws::test::bursty_signal(16000 * 30, 4);
+  kws::DetectorOptions options = kws::test::busy_options();
   options.refractory_seconds = 2.0;
   kws::Detector detector(model, options);
   const auto events = run_chunked(detector, signal, 1, 20000, 3);
   REQUIRE(events.size() >= 2);
-  for (std::size_t i = 1; i < events.size(); ++i) CHECK(events[i].end - events[i - 1].end >= 2 * 16000 - 160);
+  for (std::size_t i = 1; i < events.size(); ++i) CHECK(events[i].end - events[i - 1].end >= 2 * 16000);
 
   options.refractory_seconds = 0.0;
+  kws::Detector every(model, options);
+  const auto all = run_chunked(every, signal, 1, 20000, 3);
   options.min_consecutive = 3;
-  kws::Detector every_third(model, options);
-  const auto sparse = run_chunked(every_third, signal, 1, 20000, 3);
-  // Counts restart after each event, so with every evaluation above threshold one in three fires.
-  CHECK(sparse.size() == std::size_t(every_third.evaluations() / 3));
+  kws::Detector third(model, options);
+  const auto sparse = run_chunked(third, signal, 1, 20000, 3);
+  CHECK(sparse.size() < all.size());
+  REQUIRE(!sparse.empty());
+  // Nothing can fire before the third evaluation.
+  CHECK(sparse[0].end >= (20 + 100) * 160 + 256);
+}
+
+TEST_CASE("a word that stays above threshold fires once") {
+  // A constant loud tone keeps one posterior high for the whole stream: one event, not one per
+  // refractory period.
+  const kws::Model model = kws::test::detector_test_model();
+  std::vector<float> tone(16000 * 8);
+  for (std::size_t i = 0; i < tone.size(); ++i) tone[i] = 0.5f * std::sin(0.07f * float(i));
+  kws::DetectorOptions probe;
+  probe.smoothing_seconds = 0.0;
+  kws::Detector scout(model, probe);
+  scout.push(tone.data(), tone.size(), [](const kws::Detection&) {});
+  const auto& scores = scout.scores();
+  int top = 2;
+  for (int k = 2; k < 12; ++k)
+    if (scores[std::size_t(k)] > scores[std::size_t(top)]) top = k;
+  kws::DetectorOptions options;
+  options.refractory_seconds = 0.5;
+  options.default_threshold = 1.0f;
+  options.thresholds[model.labels()[std::size_t(top)]] = scores[std::size_t(top)] * 0.5f;
+  kws::Detector detector(model, options);
+  const auto events = run_chunked(detector, tone, 1, 5000, 9);
+  CHECK(events.size() == 1);
 }
 
 TEST_CASE("thresholds: per label, from options, and the sensitivity knob") {
@@ -184,10 +226,10 @@ TEST_CASE("resampled streams report positions at the pushed rate") {
   kws::Detector detector(model, options);
   const std::vector<float> signal = kws::test::random_signal(48000 * 3, 8);
   const auto events = run_chunked(detector, signal, 1, 5000, 1);
-  REQUIRE(events.size() > 10);
+  REQUIRE(events.size() >= 2);
   CHECK(events[0].start == 0);
-  CHECK(events[0].end == 101 * 160 * 3);
-  CHECK(events[1].start == 10 * 160 * 3);
+  CHECK(events[0].end == (100 * 160 + 256) * 3);
+  CHECK(events[1].start == (10 * 160 - 256) * 3);
   CHECK(detector.samples_pushed() == std::int64_t(signal.size()));
 }
 

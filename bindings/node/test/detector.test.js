@@ -46,7 +46,7 @@ test('detections have the documented shape', () => {
   }
   for (let i = 1; i < events.length; ++i) {
     assert.ok(events[i].startSample >= events[i - 1].startSample);
-    assert.ok(events[i].startSeconds - events[i - 1].startSeconds >= 0.3 - 1e-9, 'refractory period');
+    assert.ok(events[i].endSeconds - events[i - 1].endSeconds >= 0.3 - 1e-9, 'refractory period');
   }
 });
 

@@ -264,11 +264,11 @@ def test_run_end_to_end(synthetic_stream, tmp_path):
     curve = sorted((float(r["threshold"]), float(r["miss_rate"]), float(r["fa_per_hour"]), int(r["hits"]),
                     int(r["false_alarms"])) for r in rows if r["label"] == "all")
     assert len(curve) == len(report["det"]["thresholds"]) > 20
-    # The DET curve goes the right way: raising the threshold never adds events (with
-    # min_consecutive 1 the refractory selection is greedy, so the count is monotone), and from the
-    # lowest to the highest threshold false alarms fall and misses rise.
+    # The DET curve goes the right way: from the lowest to the highest threshold false alarms fall
+    # and misses rise. (Event counts need not fall at every step: a label re-arms when its score
+    # drops below the threshold, which a higher threshold makes more frequent.)
     events = [hits + fas for _, _, _, hits, fas in curve]
-    assert all(a >= b for a, b in zip(events, events[1:]))
+    assert events[0] >= max(events[len(events) // 2:])
     assert curve[0][2] >= curve[-1][2] and curve[0][1] <= curve[-1][1]
     assert curve[0][2] > 0 and curve[-1][2] == 0 and curve[-1][1] == 1.0
     # One uniform --threshold re-runs the detector at that value and agrees with the DET row.

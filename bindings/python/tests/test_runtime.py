@@ -37,6 +37,14 @@ def noise(seconds, rate=16000, seed=0, amplitude=0.3):
             .astype(np.float32))
 
 
+def bursts(seconds, rate=16000, seed=0):
+    """Noise whose loudness jumps every 0.7 s, so a random-weight model's posteriors move."""
+    signal = noise(seconds, rate, seed, amplitude=1.0)
+    levels = np.random.default_rng(seed + 1).uniform(0.01, 0.9, int(seconds / 0.7) + 1)
+    envelope = np.repeat(levels, int(0.7 * rate))[:signal.size]
+    return (signal * envelope).astype(np.float32)
+
+
 def test_model_metadata(model):
     assert model.labels[:2] == ["_silence_", "_unknown_"] and len(model.labels) == 12
     assert model.sample_rate == 16000 and model.input_frames == 101 and model.feature_bins == 40
@@ -96,7 +104,7 @@ def run_detector(model, samples, chunks, **options):
 
 
 def test_detector_is_chunk_invariant(model):
-    samples = noise(8.0, seed=1)
+    samples = bursts(8.0, seed=1)
     whole = run_detector(model, samples, [])
     assert len(whole) >= 5
     rng = np.random.default_rng(2)
@@ -113,8 +121,9 @@ def test_detector_resamples_and_reports_at_the_pushed_rate(model):
     samples = noise(4.0, rate=8000, seed=5)
     detector = kws.Detector(model, sample_rate=8000, default_threshold=0.0, refractory_seconds=0.0)
     events = detector.push(samples) + detector.finish()
-    assert events[0].start_sample == 0 and events[0].end_sample == 101 * 80
-    assert events[1].start_sample == 10 * 80
+    # Positions at 8 kHz: the audio under each window (frames +- n_fft / 2 at 16 kHz, halved).
+    assert events[0].start_sample == 0 and events[0].end_sample == (100 * 160 + 256) // 2
+    assert events[1].start_sample == (10 * 160 - 256) // 2
     assert detector.samples_pushed == samples.size
     assert set(detector.scores) == set(model.labels)
 

@@ -192,6 +192,7 @@ def replay(trace: Trace, labels: Sequence[str], effective: np.ndarray, geo: Geom
     effective = np.atleast_2d(np.asarray(effective, dtype=np.float32))
     rows, classes = effective.shape
     consecutive = np.zeros((rows, classes), dtype=np.int64)
+    armed = np.ones((rows, classes), dtype=bool)
     quiet_until = np.zeros(rows, dtype=np.int64)
     out: List[List[Fired]] = [[] for _ in range(rows)]
     all_rows = np.arange(rows)
@@ -199,7 +200,8 @@ def replay(trace: Trace, labels: Sequence[str], effective: np.ndarray, geo: Geom
         scores = trace.scores[e]
         above = scores[None, :] >= effective
         consecutive = np.where(above, consecutive + 1, 0)
-        ready = consecutive >= min_consecutive
+        armed |= ~above
+        ready = (consecutive >= min_consecutive) & armed
         if not ready.any():
             continue
         best = np.argmax(np.where(ready, scores[None, :], -np.inf), axis=1)
@@ -208,13 +210,15 @@ def replay(trace: Trace, labels: Sequence[str], effective: np.ndarray, geo: Geom
         if not fire.any():
             continue
         first = frames - int(trace.count[e])
-        start = max(0, first * geo.hop + geo.offset)
-        end = max(start, min((frames - 1) * geo.hop + geo.offset + geo.hop, int(trace.pushed[e])))
+        half = geo.n_fft // 2 if geo.center else 0
+        start = max(0, first * geo.hop - half)
+        end = max(start, min((frames - 1) * geo.hop - half + geo.n_fft, int(trace.pushed[e])))
         for t in np.nonzero(fire)[0]:
             k = int(best[t])
             out[t].append(Fired(k, labels[k], float(scores[k]), start, end))
         quiet_until[fire] = frames + geo.refractory
         consecutive[fire] = 0
+        armed[np.nonzero(fire)[0], best[fire]] = False
     return out
 
 
