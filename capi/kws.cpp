@@ -486,6 +486,13 @@ kws_status kws_detector_sample_rate(const kws_detector* detector, int32_t* out_s
   return KWS_OK;
 }
 
+kws_status kws_detector_evaluations(const kws_detector* detector, int64_t* out_evaluations) {
+  KWS_REQUIRE(detector != nullptr, "detector is NULL");
+  KWS_REQUIRE(out_evaluations != nullptr, "out_evaluations is NULL");
+  *out_evaluations = detector->detector.evaluations();
+  return KWS_OK;
+}
+
 kws_status kws_detector_samples_pushed(const kws_detector* detector, int64_t* out_samples) {
   KWS_REQUIRE(detector != nullptr, "detector is NULL");
   KWS_REQUIRE(out_samples != nullptr, "out_samples is NULL");

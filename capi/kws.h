@@ -210,6 +210,8 @@ KWS_API kws_status kws_detector_scores(const kws_detector* detector, const float
                                        size_t* out_count);
 /* The rate (Hz) pushed PCM is taken to be at: params.sample_rate, or the model's when that was 0. */
 KWS_API kws_status kws_detector_sample_rate(const kws_detector* detector, int32_t* out_sample_rate);
+/* Model evaluations (one per stride once the window is full) since create/reset. */
+KWS_API kws_status kws_detector_evaluations(const kws_detector* detector, int64_t* out_evaluations);
 /* Samples pushed since create/reset, at the detector's sample rate. */
 KWS_API kws_status kws_detector_samples_pushed(const kws_detector* detector, int64_t* out_samples);
 

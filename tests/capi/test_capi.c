@@ -156,6 +156,7 @@ static void test_detector(kws_model* model) {
   CHECK(kws_detector_finish(detector) == KWS_OK);
   CHECK(kws_detector_pending(detector, &pending) == KWS_OK && pending >= 8);
   CHECK(kws_detector_samples_pushed(detector, &pushed) == KWS_OK && pushed == 16000 * 6);
+  CHECK(kws_detector_evaluations(detector, &pushed) == KWS_OK && pushed == (601 - 101) / 10 + 1); /* 601 frames after finish */
   CHECK(kws_detector_scores(detector, &scores, &n) == KWS_OK && n == 12 && scores != NULL);
   event.size = sizeof(event);
   while (kws_detector_next(detector, &event, &available) == KWS_OK && available) {

@@ -121,6 +121,8 @@ _PROTOTYPES = {
     "kws_detector_next": (kws_status, [_detector_p, _P(Detection), _P(ctypes.c_int32)]),
     "kws_detector_scores": (kws_status, [_detector_p, _P(_f32p), _P(ctypes.c_size_t)]),
     "kws_detector_samples_pushed": (kws_status, [_detector_p, _P(ctypes.c_int64)]),
+    "kws_detector_evaluations": (kws_status, [_detector_p, _P(ctypes.c_int64)]),
+    "kws_detector_sample_rate": (kws_status, [_detector_p, _P(ctypes.c_int32)]),
     "kws_audio_read": (kws_status, [ctypes.c_char_p, ctypes.c_int32, _P(_f32p),
                                     _P(ctypes.c_size_t), _P(ctypes.c_int32)]),
     "kws_audio_read_memory": (kws_status, [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int32,

@@ -273,7 +273,9 @@ class Detector:
         self._lock = threading.Lock()
         self.model = model
         self.labels = list(model.labels)
-        self.sample_rate = int(sample_rate) or model.sample_rate
+        rate = ctypes.c_int32()
+        _check(_lib().kws_detector_sample_rate(handle, ctypes.byref(rate)))
+        self.sample_rate = int(rate.value)
 
     @property
     def handle(self) -> ctypes.c_void_p:
@@ -339,6 +341,13 @@ class Detector:
         count = ctypes.c_size_t()
         _check(_lib().kws_detector_scores(self.handle, ctypes.byref(pointer), ctypes.byref(count)))
         return {label: float(pointer[i]) for i, label in enumerate(self.labels[:count.value])}
+
+    @property
+    def evaluations(self) -> int:
+        """Model evaluations since creation or reset (one per stride once the window is full)."""
+        value = ctypes.c_int64()
+        _check(_lib().kws_detector_evaluations(self.handle, ctypes.byref(value)))
+        return int(value.value)
 
     @property
     def samples_pushed(self) -> int:

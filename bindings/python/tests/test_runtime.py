@@ -125,6 +125,8 @@ def test_detector_resamples_and_reports_at_the_pushed_rate(model):
     assert events[0].start_sample == 0 and events[0].end_sample == (100 * 160 + 256) // 2
     assert events[1].start_sample == (10 * 160 - 256) // 2
     assert detector.samples_pushed == samples.size
+    assert detector.sample_rate == 8000
+    assert detector.evaluations == (1 + 4 * 16000 // 160 - 101) // 10 + 1
     assert set(detector.scores) == set(model.labels)
 
 
