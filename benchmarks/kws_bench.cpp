@@ -1,10 +1,13 @@
 // kws-bench: libkws against its peers, measured in one run and printed as a table of ratios.
 //
-//   kws-bench [features|engine] [--json] [--iterations N] [--no-peers]
+//   kws-bench [features|engine|detector] [--json] [--iterations N] [--no-peers]
 //
 // features: log-mel and MFCC of a 1 s clip, libkws vs torchaudio (1 thread).
 // engine: one BC-ResNet forward pass (batch 1, 101 frames) of the golden models of every width,
 //         each available libkws backend vs PyTorch eager / TorchScript (benchmarks/peers_torch.py).
+// detector: the streaming Detector's cost per second of audio (10 ms chunks, 100 ms stride, 1 s
+//         window) at 16 and 44.1 kHz, as milliseconds per audio second and % of one core, for
+//         tau 1 and 8 on each backend, with the front end alone for comparison.
 // ratio = the peer's time / this row's time, so > 1 means faster than the peer. Peers run as subprocesses
 // (benchmarks/*.py with /usr/bin/python3, benchmarks/*.mjs with node); a missing peer is reported, not fatal.
 #include <algorithm>
@@ -19,6 +22,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "kws/detector.hpp"
 #include "kws/engine.hpp"
 #include "kws/features.hpp"
 
@@ -209,8 +213,80 @@ void print(const std::vector<Row>& rows, const Options& options, const char* ref
                 row.ratio > 0 ? (std::to_string(row.ratio).substr(0, 5) + "x").c_str() : "-");
 }
 
+struct DetectorRow {
+  std::string model, impl;
+  int sample_rate = 0;
+  double audio_seconds = 0.0, ms_per_audio_second = 0.0;
+  std::int64_t evaluations = 0;
+};
+
+// Pushes `seconds` of noise in 10 ms chunks after a 2 s warm-up; returns ms per second of audio.
+template <class Push>
+double time_stream(int rate, double seconds, Push&& push) {
+  std::vector<float> audio(std::size_t(rate * (seconds + 2.0)));
+  unsigned state = 1;
+  for (float& x : audio) x = 0.1f * (float((state = state * 1664525u + 1013904223u) >> 9) / 8388608.0f - 1.0f);
+  const std::size_t chunk = std::size_t(rate / 100), warm_up = std::size_t(rate) * 2;
+  for (std::size_t at = 0; at < warm_up; at += chunk) push(audio.data() + at, chunk);
+  const auto start = std::chrono::steady_clock::now();
+  for (std::size_t at = warm_up; at + chunk <= audio.size(); at += chunk) push(audio.data() + at, chunk);
+  const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  return ms / seconds;
+}
+
+std::vector<DetectorRow> bench_detector(const Options& options) {
+  std::vector<DetectorRow> rows;
+  const double seconds = std::max(10.0, options.iterations / 5.0);  // 300 iterations: 60 s of audio
+  for (int rate : {16000, 44100}) {
+    kws::Model model = kws::Model::load(std::string(KWS_MODEL_DIR) + "/bcresnet_tau1.kws");
+    kws::StreamingFeatureExtractor features(model.feature_config());
+    std::size_t frames = 0;
+    DetectorRow row{"front end only", "libkws", rate, seconds, 0.0, 0};
+    std::vector<float> resampled_block;
+    row.ms_per_audio_second = time_stream(16000, seconds, [&](const float* x, std::size_t n) {
+      features.push(x, n, [&](const float*) { ++frames; });
+    });
+    if (rate == 16000) rows.push_back(row);
+    for (const char* tau : {"1", "8"}) {
+      for (kws::Backend backend : {kws::Backend::reference, kws::Backend::eigen, kws::Backend::onednn}) {
+        if (!kws::backend_available(backend)) continue;
+        if (backend == kws::Backend::reference && std::string(tau) == "8") continue;  // minutes, and not a contender
+        kws::Model m = kws::Model::load(std::string(KWS_MODEL_DIR) + "/bcresnet_tau" + tau + ".kws");
+        kws::DetectorOptions detector_options;
+        detector_options.sample_rate = rate;
+        detector_options.backend = backend;
+        kws::Detector detector(m, detector_options);
+        DetectorRow r{std::string("bcresnet tau ") + tau, kws::backend_name(backend), rate, seconds, 0.0, 0};
+        r.ms_per_audio_second = time_stream(rate, seconds, [&](const float* x, std::size_t n) {
+          detector.push(x, n, [](const kws::Detection&) {});
+        });
+        r.evaluations = detector.evaluations();
+        rows.push_back(r);
+      }
+    }
+  }
+  return rows;
+}
+
+void print_detector(const std::vector<DetectorRow>& rows, const Options& options) {
+  for (const DetectorRow& row : rows) {
+    if (options.json) {
+      nlohmann::json out = {{"suite", "detector"}, {"model", row.model}, {"impl", row.impl},
+                            {"sample_rate", row.sample_rate}, {"audio_seconds", row.audio_seconds},
+                            {"ms_per_audio_second", row.ms_per_audio_second},
+                            {"core_percent", row.ms_per_audio_second / 10.0}};
+      std::printf("%s\n", out.dump().c_str());
+    }
+  }
+  if (options.json) return;
+  std::printf("%-16s %-10s %8s %16s %12s\n", "model", "impl", "rate", "ms / audio s", "% of 1 core");
+  for (const DetectorRow& row : rows)
+    std::printf("%-16s %-10s %8d %16.3f %11.3f%%\n", row.model.c_str(), row.impl.c_str(), row.sample_rate,
+                row.ms_per_audio_second, row.ms_per_audio_second / 10.0);
+}
+
 int usage() {
-  std::fprintf(stderr, "usage: kws-bench [features|engine] [--json] [--iterations N] [--no-peers]\n");
+  std::fprintf(stderr, "usage: kws-bench [features|engine|detector] [--json] [--iterations N] [--no-peers]\n");
   return 2;
 }
 
@@ -224,10 +300,11 @@ int main(int argc, char** argv) {
     if (arg == "--json") options.json = true;
     else if (arg == "--no-peers") options.peers = false;
     else if (arg == "--iterations" && i + 1 < argc) options.iterations = std::max(1, std::atoi(argv[++i]));
-    else if (arg == "features" || arg == "engine") suite = arg;
+    else if (arg == "features" || arg == "engine" || arg == "detector") suite = arg;
     else return usage();
   }
   if (suite == "engine") print(bench_engine(options), options, "onnxruntime", true);
+  else if (suite == "detector") print_detector(bench_detector(options), options);
   else print(bench_features(options), options, "torchaudio", false);
   return 0;
 }
