@@ -46,6 +46,14 @@ demo() {
   build
   log "log-mel of the bundled recording -> yes_no_up_down.png"
   ./build/$PRESET/examples/kws-features examples/data/yes_no_up_down.wav --png yes_no_up_down.png
+  if [ ! -f examples/models/commands_en.kws ]; then
+    log "examples/models/commands_en.kws is not here yet: using the random-weight test model (meaningless labels)"
+    export KWS_MODEL=tests/model/golden/bcresnet_tau1.kws
+  fi
+  log "kws-classify: which keyword is in the recording"
+  ./build/$PRESET/examples/kws-classify examples/data/yes_no_up_down.wav
+  log "kws-spot: keyword events over time"
+  ./build/$PRESET/examples/kws-spot examples/data/yes_no_up_down.wav
 }
 
 node_packages() {
