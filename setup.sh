@@ -13,6 +13,7 @@ PACKAGES=(
   libeigen3-dev libkissfft-dev libdnnl-dev doctest-dev nlohmann-json3-dev
   libsndfile1-dev libsoxr-dev libpng-dev libcpp-httplib-dev
   python3 python3-torch python3-torchaudio python3-numpy python3-pytest python3-onnx
+  chromium  # the kws-serve page's end-to-end test (headless, via playwright-core from npm)
 )
 PRESET=release
 JOBS=$(nproc 2>/dev/null || echo 2)
@@ -65,6 +66,8 @@ node_packages() {
   fi
   log "npm packages in benchmarks/ (onnxruntime-node)"
   (cd benchmarks && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+  log "npm packages in examples/kws-serve/test (playwright-core, drives the system chromium)"
+  (cd examples/kws-serve/test && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
 }
 
 run_tests() {
