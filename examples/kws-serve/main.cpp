@@ -248,9 +248,13 @@ class Sessions {
   void expire_locked() {
     const auto now = Clock::now();
     for (auto it = sessions_.begin(); it != sessions_.end();) {
-      std::unique_lock<std::mutex> busy(it->second->mutex, std::try_to_lock);
-      const bool idle = busy.owns_lock() &&
-                        std::chrono::duration<double>(now - it->second->last_used).count() > timeout_;
+      bool idle = false;
+      {
+        // A session in use (its lock held by a request) is not idle. The lock is released before
+        // erasing: the erase may destroy the session, mutex included.
+        std::unique_lock<std::mutex> busy(it->second->mutex, std::try_to_lock);
+        idle = busy.owns_lock() && std::chrono::duration<double>(now - it->second->last_used).count() > timeout_;
+      }
       it = idle ? sessions_.erase(it) : std::next(it);
     }
   }
