@@ -12,10 +12,11 @@ cd "$(dirname "$0")"
 PACKAGES=(
   build-essential cmake pkg-config git
   libeigen3-dev libkissfft-dev libdnnl-dev doctest-dev nlohmann-json3-dev
-  libsndfile1-dev libsoxr-dev libpng-dev
+  libsndfile1-dev libsoxr-dev libpng-dev libcpp-httplib-dev
   python3 python3-torch python3-torchaudio python3-numpy python3-pytest python3-onnx
   clang libclang-rt-14-dev  # libFuzzer targets (tests/fuzz)
   python3-matplotlib espeak-ng
+  chromium  # the kws-serve page's end-to-end test (headless, via playwright-core from npm)
 )
 PRESET=release
 JOBS=$(nproc 2>/dev/null || echo 2)
@@ -49,6 +50,14 @@ demo() {
   build
   log "log-mel of the bundled recording -> yes_no_up_down.png"
   ./build/$PRESET/examples/kws-features examples/data/yes_no_up_down.wav --png yes_no_up_down.png
+  if [ ! -f examples/models/commands_en.kws ]; then
+    log "examples/models/commands_en.kws is not here yet: using the random-weight test model (meaningless labels)"
+    export KWS_MODEL=tests/model/golden/bcresnet_tau1.kws
+  fi
+  log "kws-classify: which keyword is in the recording"
+  ./build/$PRESET/examples/kws-classify examples/data/yes_no_up_down.wav
+  log "kws-spot: keyword events over time"
+  ./build/$PRESET/examples/kws-spot examples/data/yes_no_up_down.wav
 }
 
 node_packages() {
@@ -60,6 +69,8 @@ node_packages() {
   fi
   log "npm packages in benchmarks/ (onnxruntime-node)"
   (cd benchmarks && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+  log "npm packages in examples/kws-serve/test (playwright-core, drives the system chromium)"
+  (cd examples/kws-serve/test && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
 }
 
 # ---- Node binding (bindings/node) -------------------------------------------------------------

@@ -10,3 +10,8 @@ speak() {  # speak OUT.wav VOICE TEXT
   rm -f /tmp/kws_example_$$.wav
 }
 speak yes_no_up_down.wav en-us "yes. no. up. down."
+# A longer stream for kws-spot: keywords between ordinary speech, two voices.
+speak /tmp/kws_stream_a_$$.wav en-us "Okay, go. Turn left, then stop."
+speak /tmp/kws_stream_b_$$.wav en-gb "Nice weather. Yes. Lights on."
+sox /tmp/kws_stream_a_$$.wav /tmp/kws_stream_b_$$.wav stream_commands.wav
+rm -f /tmp/kws_stream_a_$$.wav /tmp/kws_stream_b_$$.wav
