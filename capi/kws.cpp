@@ -66,6 +66,18 @@ kws_status invalid(const char* function, const char* what) {
   return fail(KWS_ERROR_INVALID_ARGUMENT, std::string(function) + ": " + what);
 }
 
+const char* handle_name(const kws_model*) { return "model is NULL"; }
+const char* handle_name(const kws_detector*) { return "detector is NULL"; }
+
+// The scalar getters: check the handle and the output pointer, then write read(handle).
+template <class Handle, class Out, class Read>
+kws_status get(const char* function, const Handle* handle, Out* out, Read&& read) {
+  if (handle == nullptr) return invalid(function, handle_name(handle));
+  if (out == nullptr) return invalid(function, "output pointer is NULL");
+  *out = static_cast<Out>(read(*handle));
+  return KWS_OK;
+}
+
 #define KWS_REQUIRE(condition, what) \
   do {                               \
     if (!(condition)) return invalid(__func__, what); \
@@ -230,10 +242,7 @@ kws_status kws_model_load_memory(const void* data, size_t size, kws_model** out_
 void kws_model_free(kws_model* model) { delete model; }
 
 kws_status kws_model_num_labels(const kws_model* model, size_t* out_count) {
-  KWS_REQUIRE(model != nullptr, "model is NULL");
-  KWS_REQUIRE(out_count != nullptr, "out_count is NULL");
-  *out_count = model->model.labels().size();
-  return KWS_OK;
+  return get(__func__, model, out_count, [](const kws_model& m) { return m.model.labels().size(); });
 }
 
 kws_status kws_model_label(const kws_model* model, size_t index, const char** out_label) {
@@ -245,31 +254,19 @@ kws_status kws_model_label(const kws_model* model, size_t index, const char** ou
 }
 
 kws_status kws_model_sample_rate(const kws_model* model, int32_t* out_sample_rate) {
-  KWS_REQUIRE(model != nullptr, "model is NULL");
-  KWS_REQUIRE(out_sample_rate != nullptr, "out_sample_rate is NULL");
-  *out_sample_rate = model->model.feature_config().sample_rate;
-  return KWS_OK;
+  return get(__func__, model, out_sample_rate, [](const kws_model& m) { return m.model.feature_config().sample_rate; });
 }
 
 kws_status kws_model_feature_bins(const kws_model* model, int32_t* out_bins) {
-  KWS_REQUIRE(model != nullptr, "model is NULL");
-  KWS_REQUIRE(out_bins != nullptr, "out_bins is NULL");
-  *out_bins = model->model.feature_config().bins();
-  return KWS_OK;
+  return get(__func__, model, out_bins, [](const kws_model& m) { return m.model.feature_config().bins(); });
 }
 
 kws_status kws_model_input_frames(const kws_model* model, int32_t* out_frames) {
-  KWS_REQUIRE(model != nullptr, "model is NULL");
-  KWS_REQUIRE(out_frames != nullptr, "out_frames is NULL");
-  *out_frames = model->model.input_frames();
-  return KWS_OK;
+  return get(__func__, model, out_frames, [](const kws_model& m) { return m.model.input_frames(); });
 }
 
 kws_status kws_model_feature_config(const kws_model* model, const char** out_json) {
-  KWS_REQUIRE(model != nullptr, "model is NULL");
-  KWS_REQUIRE(out_json != nullptr, "out_json is NULL");
-  *out_json = model->feature_config_json.c_str();
-  return KWS_OK;
+  return get(__func__, model, out_json, [](const kws_model& m) { return m.feature_config_json.c_str(); });
 }
 
 kws_status kws_model_threshold(const kws_model* model, size_t index, float* out_threshold) {
@@ -447,10 +444,7 @@ kws_status kws_detector_reset(kws_detector* detector) {
 }
 
 kws_status kws_detector_pending(const kws_detector* detector, size_t* out_count) {
-  KWS_REQUIRE(detector != nullptr, "detector is NULL");
-  KWS_REQUIRE(out_count != nullptr, "out_count is NULL");
-  *out_count = detector->queue.size() - detector->head;
-  return KWS_OK;
+  return get(__func__, detector, out_count, [](const kws_detector& d) { return d.queue.size() - d.head; });
 }
 
 kws_status kws_detector_next(kws_detector* detector, kws_detection* out, int32_t* out_available) {
@@ -480,24 +474,15 @@ kws_status kws_detector_scores(const kws_detector* detector, const float** out_s
 }
 
 kws_status kws_detector_sample_rate(const kws_detector* detector, int32_t* out_sample_rate) {
-  KWS_REQUIRE(detector != nullptr, "detector is NULL");
-  KWS_REQUIRE(out_sample_rate != nullptr, "out_sample_rate is NULL");
-  *out_sample_rate = detector->detector.sample_rate();
-  return KWS_OK;
+  return get(__func__, detector, out_sample_rate, [](const kws_detector& d) { return d.detector.sample_rate(); });
 }
 
 kws_status kws_detector_evaluations(const kws_detector* detector, int64_t* out_evaluations) {
-  KWS_REQUIRE(detector != nullptr, "detector is NULL");
-  KWS_REQUIRE(out_evaluations != nullptr, "out_evaluations is NULL");
-  *out_evaluations = detector->detector.evaluations();
-  return KWS_OK;
+  return get(__func__, detector, out_evaluations, [](const kws_detector& d) { return d.detector.evaluations(); });
 }
 
 kws_status kws_detector_samples_pushed(const kws_detector* detector, int64_t* out_samples) {
-  KWS_REQUIRE(detector != nullptr, "detector is NULL");
-  KWS_REQUIRE(out_samples != nullptr, "out_samples is NULL");
-  *out_samples = detector->detector.samples_pushed();
-  return KWS_OK;
+  return get(__func__, detector, out_samples, [](const kws_detector& d) { return d.detector.samples_pushed(); });
 }
 
 // ---- audio ----
