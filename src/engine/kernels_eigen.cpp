@@ -101,7 +101,7 @@ void row_convolution(const Tap* taps, int count, int stride, float bias, int w, 
 
 class EigenKernels final : public Kernels {
  public:
-  void depthwise(const DepthwiseConv& conv, const float* in, int h, int w, float* out) const override {
+  void depthwise(const DepthwiseConv& conv, const float* in, int h, int w, float* out) override {
     const int oh = conv.out_h(h), ow = conv.out_w(w);
     const int kernel_taps = conv.kernel_h * conv.kernel_w;
     if (kernel_taps > kMaxTaps) throw Error(ErrorCode::internal, "depthwise kernel larger than the Eigen backend supports");
@@ -128,7 +128,7 @@ class EigenKernels final : public Kernels {
     }
   }
 
-  void pointwise(const PointwiseConv& conv, const float* in, int pixels, float* out) const override {
+  void pointwise(const PointwiseConv& conv, const float* in, int pixels, float* out) override {
     const Eigen::Map<const RowMatrix> weight(conv.weight.data(), conv.out_channels, conv.in_channels);
     for (int p0 = 0; p0 < pixels; p0 += kPanel) {
       const int n = std::min(kPanel, pixels - p0);
