@@ -4,7 +4,9 @@
 //
 // features: log-mel and MFCC of a 1 s clip, libkws vs torchaudio (1 thread).
 // engine: one BC-ResNet forward pass (batch 1, 101 frames) of the golden models of every width,
-//         each available libkws backend vs PyTorch eager / TorchScript (benchmarks/peers_torch.py).
+//         each available libkws backend (reference, eigen, onednn) vs PyTorch eager / TorchScript
+//         (benchmarks/peers_torch.py) and ONNX Runtime; libkws rows also print arena_kib
+//         (Engine::arena_bytes(): activations + scratchpad) and weights_kib (the model's tensors).
 // detector: the streaming Detector's cost per second of audio (10 ms chunks, 100 ms stride, 1 s
 //         window) at 16 and 44.1 kHz, as milliseconds per audio second and % of one core, for
 //         tau 1 and 8 on each backend, with the front end alone for comparison.
@@ -40,6 +42,8 @@ struct Row {
   double ms = 0.0;
   double ratio = 0.0;   // reference time / ms
   double gflops = 0.0;  // achieved, where the work is known (engine rows)
+  double arena_kib = 0.0;    // engine rows: Engine::arena_bytes() (activations + scratchpad)
+  double weights_kib = 0.0;  // engine rows: the model's float32 tensors
 };
 
 // Sets each row's ratio against the row of the same name whose impl is `reference`.
@@ -145,6 +149,8 @@ std::vector<Row> bench_engine(const Options& options) {
     const std::string path = std::string(KWS_MODEL_DIR) + "/" + name + ".kws";
     const kws::Model model = kws::Model::load(path);
     std::vector<float> logits(std::size_t(model.num_classes()));
+    std::size_t weight_bytes = 0;
+    for (const std::string& tensor : model.tensor_names()) weight_bytes += model.tensor(tensor).size() * sizeof(float);
     for (kws::Backend backend : {kws::Backend::reference, kws::Backend::eigen, kws::Backend::onednn}) {
       if (!kws::backend_available(backend)) continue;
       kws::EngineOptions engine_options;
@@ -152,7 +158,8 @@ std::vector<Row> bench_engine(const Options& options) {
       kws::Engine engine(model, engine_options);
       const double ms = median_ms([&] { engine.run(input.data(), 1, 101, logits.data()); }, options.iterations);
       rows.push_back({name, std::string("libkws-") + kws::backend_name(engine.backend()), 1, ms, 0.0,
-                      2.0 * double(engine.multiply_adds(101)) / (ms * 1e6)});
+                      2.0 * double(engine.multiply_adds(101)) / (ms * 1e6), double(engine.arena_bytes()) / 1024.0,
+                      double(weight_bytes) / 1024.0});
     }
     if (options.peers) {
       // PyTorch eager and TorchScript; the same script exports the ONNX file ONNX Runtime runs.
@@ -185,6 +192,8 @@ void print(const std::vector<Row>& rows, const Options& options, const char* ref
         out["batch"] = 1;
         out["ratio_vs_onnxruntime"] = row.ratio;
         if (row.gflops > 0) out["gflops"] = row.gflops;
+        if (row.arena_kib > 0) out["arena_kib"] = row.arena_kib;
+        if (row.weights_kib > 0) out["weights_kib"] = row.weights_kib;
       } else {
         out["name"] = row.name;
         out["ratio"] = row.ratio;
@@ -195,11 +204,16 @@ void print(const std::vector<Row>& rows, const Options& options, const char* ref
   }
   if (engine) {
     const double peak = avx2_fma_peak_gflops();
-    std::printf("%-18s %-18s %7s %10s %12s %9s   %s\n", "model", "impl", "threads", "ms", "x vs ORT", "GFLOP/s",
+    std::printf("%-18s %-18s %7s %10s %12s %9s %11s %9s   %s\n", "model", "impl", "threads", "ms", "x vs ORT",
+                "arena_kib", "weights_kib", "GFLOP/s",
                 peak > 0 ? ("% of AVX2-FMA peak (" + std::to_string(int(peak)) + " GFLOP/s)").c_str() : "");
     for (const Row& row : rows) {
       std::printf("%-18s %-18s %7d %10.4f %11s ", row.name.c_str(), row.impl.c_str(), row.threads, row.ms,
                   row.ratio > 0 ? (std::to_string(row.ratio).substr(0, 5) + "x").c_str() : "-");
+      if (row.arena_kib > 0)
+        std::printf("%9.1f %11.1f ", row.arena_kib, row.weights_kib);
+      else
+        std::printf("%9s %11s ", "-", "-");
       if (row.gflops > 0)
         std::printf("%9.2f   %.1f%%\n", row.gflops, peak > 0 ? 100.0 * row.gflops / peak : 0.0);
       else

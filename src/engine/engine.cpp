@@ -4,8 +4,13 @@
 #include "kws/engine.hpp"
 
 #include <algorithm>
+#include <condition_variable>
+#include <cstdint>
 #include <cstdlib>
+#include <exception>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "engine/network.hpp"
@@ -37,6 +42,9 @@ bool backend_available(Backend backend) {
     case Backend::reference: return true;
 #ifdef KWS_HAVE_EIGEN
     case Backend::eigen: return true;
+#endif
+#ifdef KWS_HAVE_ONEDNN
+    case Backend::onednn: return true;
 #endif
     default: return false;
   }
@@ -74,6 +82,31 @@ std::uint64_t pointwise_multiply_adds(const detail::PointwiseConv& conv, int pix
   return std::uint64_t(conv.in_channels) * std::uint64_t(conv.out_channels) * std::uint64_t(pixels);
 }
 
+std::unique_ptr<detail::Kernels> make_kernels(Backend backend) {
+  switch (backend) {
+    case Backend::reference: return detail::make_reference_kernels();
+#ifdef KWS_HAVE_EIGEN
+    case Backend::eigen: return detail::make_eigen_kernels();
+#endif
+#ifdef KWS_HAVE_ONEDNN
+    case Backend::onednn: return detail::make_onednn_kernels();
+#endif
+    default: break;
+  }
+  throw InvalidArgument(std::string("backend ") + backend_name(backend) + " is not built into this libkws");
+}
+
+// What one thread needs to run items: its own kernels (a oneDNN stream and scratchpad, say) and
+// its own activation arena.
+struct Lane {
+  std::unique_ptr<detail::Kernels> kernels;
+  // Three [C][H][W] buffers for the largest layer and two [C][W] ones, sized for max_frames at
+  // construction so run() never allocates. 64-byte aligned (detail::Floats): equal alignment in
+  // every lane keeps results identical whichever lane computes an item.
+  detail::Floats big[3];
+  detail::Floats small[2];
+};
+
 }  // namespace
 
 struct Engine::Impl {
@@ -81,11 +114,21 @@ struct Engine::Impl {
   Backend backend;
   int max_batch, max_frames;
   Network net;
-  std::unique_ptr<detail::Kernels> kernels;
-  // Arena: three [C][H][W] buffers for the largest layer and two [C][W] ones, sized for
-  // max_frames at construction so run() never allocates.
-  detail::Floats big[3];
-  detail::Floats small[2];
+  // lanes[0] runs on the caller of run(); lanes[k > 0] on workers[k - 1].
+  std::vector<Lane> lanes;
+  std::vector<std::thread> workers;
+
+  // The batch being run, handed to the workers under `mutex`: each lane takes items lane,
+  // lane + lanes.size(), ... A new generation wakes the workers; `pending` counts those not done.
+  std::mutex mutex;
+  std::condition_variable wake, done;
+  std::uint64_t generation = 0;
+  int pending = 0;
+  bool stopping = false;
+  const float* job_input = nullptr;
+  int job_batch = 0, job_frames = 0;
+  float* job_logits = nullptr;
+  std::exception_ptr failure;
 
   Impl(Model m, const EngineOptions& options) : model(std::move(m)) {
     backend = options.backend;
@@ -94,20 +137,97 @@ struct Engine::Impl {
       throw InvalidArgument(std::string("backend ") + backend_name(backend) + " is not built into this libkws");
     if (options.max_batch < 1) throw InvalidArgument("EngineOptions.max_batch must be positive");
     if (options.max_frames < 0) throw InvalidArgument("EngineOptions.max_frames must be positive (or 0)");
+    if (options.threads < 1) throw InvalidArgument("EngineOptions.threads must be positive");
     max_batch = options.max_batch;
     max_frames = options.max_frames > 0 ? options.max_frames : model.input_frames();
     net = detail::build_network(model);
-    kernels = backend == Backend::reference ? detail::make_reference_kernels()
-#ifdef KWS_HAVE_EIGEN
-                                            : detail::make_eigen_kernels();
-#else
-                                            : nullptr;
-#endif
-    plan(max_frames);
+    // More lanes than items in the largest batch would never run.
+    lanes.resize(std::size_t(std::min(options.threads, max_batch)));
+    const std::vector<float> silence(std::size_t(net.input_rows) * std::size_t(max_frames), 0.0f);
+    std::vector<float> logits(std::size_t(net.num_classes));
+    for (Lane& lane : lanes) {
+      lane.kernels = make_kernels(backend);
+      plan(lane, max_frames);
+      // A backend that builds per-shape state (oneDNN primitives) builds it for max_frames now.
+      if (lane.kernels->builds_per_shape()) forward(lane, silence.data(), max_frames, logits.data());
+    }
+    try {
+      for (std::size_t k = 1; k < lanes.size(); ++k) workers.emplace_back([this, k] { work(k); });
+    } catch (...) {
+      stop();  // the destructor does not run for a constructor that throws
+      throw;
+    }
   }
 
-  // Walks the layer shapes for `frames` and sizes the arena for the largest.
-  void plan(int frames) {
+  ~Impl() { stop(); }
+
+  void stop() {
+    {
+      const std::lock_guard<std::mutex> lock(mutex);
+      stopping = true;
+    }
+    wake.notify_all();
+    for (std::thread& worker : workers) worker.join();
+  }
+
+  // Items lane, lane + lanes.size(), ... of the current job.
+  void run_items(std::size_t lane) {
+    const std::size_t item = std::size_t(net.input_rows) * std::size_t(job_frames);
+    for (std::size_t i = lane; i < std::size_t(job_batch); i += lanes.size())
+      forward(lanes[lane], job_input + i * item, job_frames, job_logits + i * std::size_t(net.num_classes));
+  }
+
+  void work(std::size_t lane) {
+    std::uint64_t seen = 0;
+    for (;;) {
+      {
+        std::unique_lock<std::mutex> lock(mutex);
+        wake.wait(lock, [&] { return stopping || generation != seen; });
+        if (stopping) return;
+        seen = generation;
+      }
+      std::exception_ptr error;
+      try {
+        run_items(lane);
+      } catch (...) {
+        error = std::current_exception();
+      }
+      const std::lock_guard<std::mutex> lock(mutex);
+      if (error && !failure) failure = error;
+      if (--pending == 0) done.notify_one();
+    }
+  }
+
+  void run(const float* input, int batch, int frames, float* logits) {
+    job_input = input;
+    job_batch = batch;
+    job_frames = frames;
+    job_logits = logits;
+    if (batch == 1 || workers.empty()) {
+      run_items(0);
+      return;
+    }
+    {
+      const std::lock_guard<std::mutex> lock(mutex);
+      ++generation;
+      pending = int(workers.size());
+      failure = nullptr;
+    }
+    wake.notify_all();
+    std::exception_ptr error;
+    try {
+      run_items(0);
+    } catch (...) {
+      error = std::current_exception();
+    }
+    std::unique_lock<std::mutex> lock(mutex);
+    done.wait(lock, [&] { return pending == 0; });
+    if (!error) error = failure;
+    if (error) std::rethrow_exception(error);
+  }
+
+  // Walks the layer shapes for `frames` and sizes the lane's arena for the largest.
+  void plan(Lane& lane, int frames) {
     std::size_t big_size = 0, small_size = 0;
     auto need = [&](int c, int h) { big_size = std::max(big_size, std::size_t(c) * std::size_t(h) * std::size_t(frames)); };
     int h = net.head.out_h(net.input_rows);
@@ -121,18 +241,19 @@ struct Engine::Impl {
     need(net.classifier_dw.channels, net.classifier_dw.out_h(h));
     need(net.classifier_pw.out_channels, net.classifier_dw.out_h(h));
     small_size = std::max(small_size, std::size_t(net.classifier_pw.out_channels));
-    for (auto& buffer : big) buffer.assign(big_size, 0.0f);
-    for (auto& buffer : small) buffer.assign(small_size, 0.0f);
+    for (auto& buffer : lane.big) buffer.assign(big_size, 0.0f);
+    for (auto& buffer : lane.small) buffer.assign(small_size, 0.0f);
   }
 
   // One item: input [rows][w] -> logits [num_classes].
-  void forward(const float* input, int w, float* logits) {
-    const detail::Kernels& k = *kernels;
-    float* x = big[0].data();
-    float* a = big[1].data();
-    float* b = big[2].data();
-    float* t0 = small[0].data();
-    float* t1 = small[1].data();
+  void forward(Lane& lane, const float* input, int w, float* logits) {
+    detail::Kernels& k = *lane.kernels;
+    k.begin_item(w);
+    float* x = lane.big[0].data();
+    float* a = lane.big[1].data();
+    float* b = lane.big[2].data();
+    float* t0 = lane.small[0].data();
+    float* t1 = lane.small[1].data();
     const std::size_t width = std::size_t(w);
 
     int h = net.input_rows;
@@ -214,10 +335,17 @@ void Engine::run(const float* input, int batch, int frames, float* logits) {
   if (frames < 1 || frames > impl_->max_frames)
     throw InvalidArgument("Engine::run: frames " + std::to_string(frames) + " outside [1, " +
                           std::to_string(impl_->max_frames) + "]");
-  const std::size_t item = std::size_t(impl_->net.input_rows) * std::size_t(frames);
-  for (int i = 0; i < batch; ++i)
-    impl_->forward(input + std::size_t(i) * item, frames,
-                   logits + std::size_t(i) * std::size_t(impl_->net.num_classes));
+  impl_->run(input, batch, frames, logits);
+}
+
+std::size_t Engine::arena_bytes() const {
+  std::size_t bytes = 0;
+  for (const Lane& lane : impl_->lanes) {
+    for (const auto& buffer : lane.big) bytes += buffer.size() * sizeof(float);
+    for (const auto& buffer : lane.small) bytes += buffer.size() * sizeof(float);
+    bytes += lane.kernels->workspace_bytes();
+  }
+  return bytes;
 }
 
 std::uint64_t Engine::multiply_adds(int frames) const {
@@ -244,5 +372,6 @@ const Model& Engine::model() const { return impl_->model; }
 Backend Engine::backend() const { return impl_->backend; }
 int Engine::max_batch() const { return impl_->max_batch; }
 int Engine::max_frames() const { return impl_->max_frames; }
+int Engine::threads() const { return int(impl_->lanes.size()); }
 
 }  // namespace kws

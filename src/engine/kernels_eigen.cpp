@@ -12,6 +12,9 @@
 // needs 160 KiB, which made every run() call malloc. Raising the limit keeps the packing on the
 // stack: run() needs up to about 0.5 MiB of stack (threads get 8 MiB by default on glibc).
 #define EIGEN_STACK_ALLOCATION_LIMIT (512 * 1024)
+// libkws is compiled with OpenMP for oneDNN; Eigen would then split each product over OpenMP
+// threads (allocating a task table per call). Threads are the Engine's own business (lanes).
+#define EIGEN_DONT_PARALLELIZE
 #include <Eigen/Core>
 
 #include "engine/network.hpp"
@@ -106,7 +109,7 @@ void row_convolution(const Tap* taps, int count, int stride, float bias, int w, 
 
 class EigenKernels final : public Kernels {
  public:
-  void depthwise(const DepthwiseConv& conv, const float* in, int h, int w, float* out) const override {
+  void depthwise(const DepthwiseConv& conv, const float* in, int h, int w, float* out) override {
     const int oh = conv.out_h(h), ow = conv.out_w(w);
     const int kernel_taps = conv.kernel_h * conv.kernel_w;
     if (kernel_taps > kMaxTaps) throw Error(ErrorCode::internal, "depthwise kernel larger than the Eigen backend supports");
@@ -133,7 +136,7 @@ class EigenKernels final : public Kernels {
     }
   }
 
-  void pointwise(const PointwiseConv& conv, const float* in, int pixels, float* out) const override {
+  void pointwise(const PointwiseConv& conv, const float* in, int pixels, float* out) override {
     const Eigen::Map<const RowMatrix> weight(conv.weight.data(), conv.out_channels, conv.in_channels);
     for (int p0 = 0; p0 < pixels; p0 += kPanel) {
       const int n = std::min(kPanel, pixels - p0);

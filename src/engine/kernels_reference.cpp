@@ -8,7 +8,7 @@ namespace {
 
 class ReferenceKernels final : public Kernels {
  public:
-  void depthwise(const DepthwiseConv& conv, const float* in, int h, int w, float* out) const override {
+  void depthwise(const DepthwiseConv& conv, const float* in, int h, int w, float* out) override {
     const int oh = conv.out_h(h), ow = conv.out_w(w);
     const int taps = conv.kernel_h * conv.kernel_w;
     for (int c = 0; c < conv.channels; ++c) {
@@ -34,7 +34,7 @@ class ReferenceKernels final : public Kernels {
     }
   }
 
-  void pointwise(const PointwiseConv& conv, const float* in, int pixels, float* out) const override {
+  void pointwise(const PointwiseConv& conv, const float* in, int pixels, float* out) override {
     const std::size_t n = std::size_t(pixels);
     for (int o = 0; o < conv.out_channels; ++o) {
       float* y = out + std::size_t(o) * n;

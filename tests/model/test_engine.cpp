@@ -68,9 +68,127 @@ void check_parity(kws::Backend backend) {
   }
 }
 
+constexpr kws::Backend kBackends[] = {kws::Backend::reference, kws::Backend::eigen, kws::Backend::onednn};
+
+// The optimised backend against reference on the golden batch, a longer random batch (157
+// frames) and a short one (9 frames): within 1e-5 of the logit scale.
+void check_against_reference(kws::Backend backend) {
+  const kws::NpyArray inputs = kws::load_npy(golden("inputs.npy"));
+  std::vector<float> random = kws::test::random_signal(2 * 40 * 157, 99, 4.0f);
+  for (const char* tau : kTaus) {
+    const kws::Model model = kws::Model::load(golden(std::string("bcresnet_tau") + tau + ".kws"));
+    kws::EngineOptions options;
+    options.max_batch = 4;
+    options.max_frames = 157;
+    options.backend = kws::Backend::reference;
+    kws::Engine reference(model, options);
+    options.backend = backend;
+    kws::Engine other(model, options);
+    if (reference.backend() != kws::Backend::reference || other.backend() != backend) {
+      MESSAGE("KWS_BACKEND overrides the backends; comparison skipped");
+      return;
+    }
+    const std::size_t classes = std::size_t(model.num_classes());
+    for (const auto& [data, batch, frames] :
+         {std::tuple<const float*, int, int>{inputs.values.data(), 4, 101}, {random.data(), 2, 157}, {random.data(), 1, 9}}) {
+      std::vector<float> a(std::size_t(batch) * classes), b(a.size());
+      reference.run(data, batch, frames, a.data());
+      other.run(data, batch, frames, b.data());
+      float scale = 1.0f;
+      for (float v : a) scale = std::max(scale, std::fabs(v));
+      const float diff = kws::test::max_abs_difference(a.data(), b.data(), a.size());
+      INFO(kws::backend_name(backend) << " tau " << tau << " " << frames << " frames: max |diff| " << diff
+                                      << " scale " << scale);
+      CHECK(diff <= 1e-5f * scale);
+    }
+  }
+}
+
 }  // namespace
 
-TEST_CASE("reference backend matches PyTorch logits for every width") { check_parity(kws::Backend::reference); }
+TEST_CASE("every available backend matches PyTorch logits for every width") {
+  for (kws::Backend backend : kBackends) {
+    if (!kws::backend_available(backend)) {
+      MESSAGE("libkws built without " << kws::backend_name(backend) << "; skipped");
+      continue;
+    }
+    CAPTURE(std::string(kws::backend_name(backend)));
+    check_parity(backend);
+  }
+}
+
+TEST_CASE("eigen backend agrees with reference within 1e-5") {
+  if (!kws::backend_available(kws::Backend::eigen)) {
+    MESSAGE("libkws built without Eigen; skipped");
+    return;
+  }
+  check_against_reference(kws::Backend::eigen);
+}
+
+TEST_CASE("onednn backend agrees with reference within 1e-5") {
+  if (!kws::backend_available(kws::Backend::onednn)) {
+    MESSAGE("libkws built without oneDNN; skipped");
+    return;
+  }
+  check_against_reference(kws::Backend::onednn);
+}
+
+TEST_CASE("two threads give the logits of one thread on every backend") {
+  const kws::NpyArray inputs = kws::load_npy(golden("inputs.npy"));
+  for (kws::Backend backend : kBackends) {
+    if (!kws::backend_available(backend)) continue;
+    CAPTURE(std::string(kws::backend_name(backend)));
+    for (const char* tau : {"1", "3"}) {
+      const kws::Model model = kws::Model::load(golden(std::string("bcresnet_tau") + tau + ".kws"));
+      kws::EngineOptions options;
+      options.backend = backend;
+      options.max_batch = 4;
+      kws::Engine one(model, options);
+      options.threads = 2;
+      kws::Engine two(model, options);
+      CHECK(one.threads() == 1);
+      CHECK(two.threads() == 2);
+      const std::size_t classes = std::size_t(model.num_classes());
+      for (int batch : {4, 3, 1}) {
+        std::vector<float> a(4 * classes, 0.0f), b(a.size(), 0.0f);
+        for (int round = 0; round < 3; ++round) {  // the workers are reused between runs
+          one.run(inputs.values.data(), batch, 101, a.data());
+          two.run(inputs.values.data(), batch, 101, b.data());
+          INFO("tau " << std::string(tau) << " batch " << batch << " round " << round << ": max |diff| "
+                      << kws::test::max_abs_difference(a.data(), b.data(), a.size()));
+          CHECK(a == b);
+        }
+      }
+      // One more thread than items in the largest batch is never used.
+      options.max_batch = 1;
+      options.threads = 4;
+      CHECK(kws::Engine(model, options).threads() == 1);
+    }
+  }
+  kws::EngineOptions bad;
+  bad.threads = 0;
+  CHECK_THROWS_AS(kws::Engine(kws::Model::load(golden("bcresnet_tau1.kws")), bad), kws::InvalidArgument);
+}
+
+TEST_CASE("arena_bytes covers the activation arena") {
+  const kws::Model model = kws::Model::load(golden("bcresnet_tau8.kws"));
+  for (kws::Backend backend : kBackends) {
+    if (!kws::backend_available(backend)) continue;
+    CAPTURE(std::string(kws::backend_name(backend)));
+    kws::EngineOptions options;
+    options.backend = backend;
+    kws::Engine engine(model, options);
+    // At least three planes of the widest full-resolution layer: 2 * 8 * 8 = 128 channels x 20
+    // rows x 101 frames.
+    CHECK(engine.arena_bytes() >= 3 * 128 * 20 * 101 * sizeof(float));
+    options.max_frames = 202;
+    CHECK(kws::Engine(model, options).arena_bytes() > engine.arena_bytes());
+    options.max_frames = 101;
+    options.max_batch = 2;
+    options.threads = 2;
+    CHECK(kws::Engine(model, options).arena_bytes() == 2 * engine.arena_bytes());  // one arena per lane
+  }
+}
 
 TEST_CASE("run() rejects batches and frame counts outside the plan") {
   kws::EngineOptions options;
@@ -93,48 +211,12 @@ TEST_CASE("backend names") {
   CHECK(kws::backend_available(kws::Backend::reference));
 }
 
-TEST_CASE("eigen backend matches PyTorch and agrees with reference within 1e-5") {
-  if (!kws::backend_available(kws::Backend::eigen)) {
-    MESSAGE("libkws built without Eigen; skipped");
-    return;
-  }
-  check_parity(kws::Backend::eigen);
-  const kws::NpyArray inputs = kws::load_npy(golden("inputs.npy"));
-  std::vector<float> random = kws::test::random_signal(2 * 40 * 157, 99, 4.0f);
-  for (const char* tau : kTaus) {
-    const kws::Model model = kws::Model::load(golden(std::string("bcresnet_tau") + tau + ".kws"));
-    kws::EngineOptions options;
-    options.max_batch = 4;
-    options.max_frames = 157;
-    options.backend = kws::Backend::reference;
-    kws::Engine reference(model, options);
-    options.backend = kws::Backend::eigen;
-    kws::Engine eigen(model, options);
-    if (reference.backend() != kws::Backend::reference || eigen.backend() != kws::Backend::eigen) {
-      MESSAGE("KWS_BACKEND overrides the backends; comparison skipped");
-      return;
-    }
-    const std::size_t classes = std::size_t(model.num_classes());
-    for (const auto& [data, batch, frames] :
-         {std::tuple<const float*, int, int>{inputs.values.data(), 4, 101}, {random.data(), 2, 157}, {random.data(), 1, 9}}) {
-      std::vector<float> a(std::size_t(batch) * classes), b(a.size());
-      reference.run(data, batch, frames, a.data());
-      eigen.run(data, batch, frames, b.data());
-      float scale = 1.0f;
-      for (float v : a) scale = std::max(scale, std::fabs(v));
-      const float diff = kws::test::max_abs_difference(a.data(), b.data(), a.size());
-      INFO("tau " << tau << ", " << frames << " frames: max |diff| " << diff << ", scale " << scale);
-      CHECK(diff <= 1e-5f * scale);
-    }
-  }
-}
-
 TEST_CASE("KWS_BACKEND overrides the backend in EngineOptions") {
   const char* saved = std::getenv("KWS_BACKEND");
   const std::string previous = saved ? saved : "";
   const kws::Model model = kws::Model::load(golden("bcresnet_tau1.kws"));
   kws::EngineOptions options;
-  options.backend = kws::Backend::onednn;  // not built: only the override makes this constructible
+  options.backend = kws::Backend::onednn;  // when not built, only the override makes this constructible
   setenv("KWS_BACKEND", "reference", 1);
   CHECK(kws::Engine(model, options).backend() == kws::Backend::reference);
   setenv("KWS_BACKEND", "tpu", 1);
