@@ -126,6 +126,42 @@ class Augmenter:
         self.config, self.length = config, length
         self.noises: List[np.ndarray] = [n for n in noises if n.size >= length]
         self.babble: List[np.ndarray] = list(babble)
+        self._rooms = None
+        self._filters = None
+
+    def _room_bank(self, rng: np.random.Generator):
+        """64 room responses, as spectra of the FFT size used for the convolution (drawing a new
+        room per example costs more than the rest of the augmentation together)."""
+        if self._rooms is None:
+            bank_rng = np.random.default_rng(int(rng.integers(0, 2 ** 31)))
+            responses = [room_impulse_response(bank_rng, float(bank_rng.uniform(*self.config.rt60_range)))
+                         for _ in range(64)]
+            self._fft_size = 1 << int(np.ceil(np.log2(self.length + max(r.size for r in responses))))
+            self._rooms = [np.fft.rfft(r, self._fft_size) for r in responses]
+        return self._rooms
+
+    def reverb(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        rooms = self._room_bank(rng)
+        spectrum = np.fft.rfft(x, self._fft_size) * rooms[int(rng.integers(0, len(rooms)))]
+        return np.fft.irfft(spectrum, self._fft_size)[: x.size].astype(np.float32)
+
+    def band_limit(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """One of 32 precomputed microphone_filter band limits."""
+        from scipy.signal import butter, sosfilt
+
+        if self._filters is None:
+            bank_rng = np.random.default_rng(int(rng.integers(0, 2 ** 31)))
+            self._filters = []
+            for _ in range(32):
+                kind, sections = bank_rng.integers(0, 3), []
+                if kind in (0, 2):
+                    sections.append(butter(2, float(bank_rng.uniform(50, 400)), "highpass",
+                                           fs=SAMPLE_RATE, output="sos"))
+                if kind in (1, 2):
+                    sections.append(butter(2, float(bank_rng.uniform(2500, 7500)), "lowpass",
+                                           fs=SAMPLE_RATE, output="sos"))
+                self._filters.append(np.concatenate(sections))
+        return sosfilt(self._filters[int(rng.integers(0, len(self._filters)))], x).astype(np.float32)
 
     def noise(self, rng: np.random.Generator) -> np.ndarray:
         """A unit-RMS noise window of the configured kind mix."""
@@ -165,9 +201,9 @@ class Augmenter:
         max_shift = int(cfg.time_shift_ms * SAMPLE_RATE / 1000)
         x = place(clip, self.length, int(rng.integers(-max_shift, max_shift + 1)), rng)
         if rng.random() < cfg.reverb_probability:
-            x = reverberate(x, room_impulse_response(rng, float(rng.uniform(*cfg.rt60_range))))
+            x = self.reverb(x, rng)
         if rng.random() < cfg.filter_probability:
-            x = microphone_filter(x, rng)
+            x = self.band_limit(x, rng)
         level = float(10 ** (rng.uniform(*cfg.gain_db) / 20))
         x = x * (level * 0.9 / (np.abs(x).max() + 1e-9))
         if rng.random() < cfg.noise_probability:
