@@ -13,6 +13,7 @@ PACKAGES=(
   libeigen3-dev libkissfft-dev libdnnl-dev doctest-dev nlohmann-json3-dev
   libsndfile1-dev libsoxr-dev libpng-dev
   python3 python3-torch python3-torchaudio python3-numpy python3-pytest python3-onnx
+  python3-scipy python3-matplotlib espeak-ng
 )
 PRESET=release
 JOBS=$(nproc 2>/dev/null || echo 2)

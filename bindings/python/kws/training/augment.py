@@ -122,18 +122,20 @@ class Augmenter:
     """
 
     def __init__(self, config: AugmentConfig, noises: Sequence[np.ndarray] = (),
-                 babble: Sequence[np.ndarray] = (), length: int = SAMPLE_RATE):
+                 babble: Sequence[np.ndarray] = (), length: int = SAMPLE_RATE,
+                 bank_seed: int = 1234):
         self.config, self.length = config, length
         self.noises: List[np.ndarray] = [n for n in noises if n.size >= length]
         self.babble: List[np.ndarray] = list(babble)
+        self.bank_seed = bank_seed
         self._rooms = None
         self._filters = None
 
-    def _room_bank(self, rng: np.random.Generator):
+    def _room_bank(self):
         """64 room responses, as spectra of the FFT size used for the convolution (drawing a new
         room per example costs more than the rest of the augmentation together)."""
         if self._rooms is None:
-            bank_rng = np.random.default_rng(int(rng.integers(0, 2 ** 31)))
+            bank_rng = np.random.default_rng(self.bank_seed)
             responses = [room_impulse_response(bank_rng, float(bank_rng.uniform(*self.config.rt60_range)))
                          for _ in range(64)]
             self._fft_size = 1 << int(np.ceil(np.log2(self.length + max(r.size for r in responses))))
@@ -141,7 +143,7 @@ class Augmenter:
         return self._rooms
 
     def reverb(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        rooms = self._room_bank(rng)
+        rooms = self._room_bank()
         spectrum = np.fft.rfft(x, self._fft_size) * rooms[int(rng.integers(0, len(rooms)))]
         return np.fft.irfft(spectrum, self._fft_size)[: x.size].astype(np.float32)
 
@@ -150,7 +152,7 @@ class Augmenter:
         from scipy.signal import butter, sosfilt
 
         if self._filters is None:
-            bank_rng = np.random.default_rng(int(rng.integers(0, 2 ** 31)))
+            bank_rng = np.random.default_rng(self.bank_seed + 1)
             self._filters = []
             for _ in range(32):
                 kind, sections = bank_rng.integers(0, 3), []

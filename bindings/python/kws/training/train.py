@@ -216,6 +216,7 @@ def train(args) -> pathlib.Path:
     torch.manual_seed(args.seed)
     run_dir = args.run_dir or REPO_ROOT / "runs" / f"{args.task}-tau{args.tau}-{time.strftime('%Y%m%d-%H%M%S')}"
     run_dir.mkdir(parents=True, exist_ok=True)
+    args.run_dir = run_dir
     if args.quiet:
         import os
         os.environ["KWS_NO_PROGRESS"] = "1"
@@ -341,7 +342,11 @@ def finish(args, task: TaskData, model, run_dir: pathlib.Path, validation, main_
     if task.name.startswith("wakeword"):
         from .evaluate import wakeword_report
 
-        results["wakeword"] = wakeword_report(loaded, task, args)
+        results["wakeword"] = report = wakeword_report(loaded, task, args)
+        if report:  # store the calibrated threshold in the model file
+            export(model, args.tau, task.labels, run_dir / "model.kws",
+                   onnx_path=run_dir / "model.onnx", description=description,
+                   thresholds={args.keyword: round(report["threshold"], 4)})
     (run_dir / "eval.json").write_text(json.dumps(results, default=_json_default, indent=1))
     summary = {k: round(v["accuracy"], 4) for k, v in results["validation"].items()}
     print(f"[train] exported {run_dir / 'model.kws'}; validation accuracy {summary}; "
