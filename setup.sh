@@ -2,7 +2,7 @@
 # libkws set-up: installs what is needed from Debian's packages, builds, and runs the demo or the
 # whole test suite. Idempotent; safe to run again.
 #
-#   ./setup.sh demo    install, build, run the main example on the bundled audio
+#   ./setup.sh demo    install, build, run the main example and the bundled models on the bundled audio
 #   ./setup.sh test    install, build, run every test (C++, examples, install, Python)
 #   ./setup.sh deps    install the Debian packages only
 set -euo pipefail
@@ -47,6 +47,13 @@ demo() {
   build
   log "log-mel of the bundled recording -> yes_no_up_down.png"
   ./build/$PRESET/examples/kws-features examples/data/yes_no_up_down.wav --png yes_no_up_down.png
+  log "keywords in the bundled recordings, with the bundled models (examples/models)"
+  PYTHONPATH=bindings/python /usr/bin/python3 -m kws.training.detect \
+    examples/models/commands_en.kws examples/data/yes_no_up_down.wav
+  if [ -f examples/models/computer.kws ]; then
+    PYTHONPATH=bindings/python /usr/bin/python3 -m kws.training.detect \
+      examples/models/computer.kws examples/data/hey_computer.wav
+  fi
 }
 
 node_packages() {

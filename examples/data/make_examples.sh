@@ -10,3 +10,4 @@ speak() {  # speak OUT.wav VOICE TEXT
   rm -f /tmp/kws_example_$$.wav
 }
 speak yes_no_up_down.wav en-us "yes. no. up. down."
+speak hey_computer.wav en-us+f3 "Good morning. Computer. Turn the lights on."
