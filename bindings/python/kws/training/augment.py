@@ -26,6 +26,9 @@ class AugmentConfig:
     filter_probability: float = 0.3
     gain_db: tuple = (-24.0, 0.0)
     #: Share of the noise draws per kind: real recordings, coloured, babble.
+    #: Probability, per side, of a neighbouring word partly inside the window (before or after
+    #: the clip, 30-250 ms away), as in running speech; 0 disables.
+    context_probability: float = 0.0
     noise_kinds: dict = field(default_factory=lambda: {"real": 0.5, "coloured": 0.25,
                                                        "babble": 0.25})
 
@@ -127,6 +130,8 @@ class Augmenter:
         self.config, self.length = config, length
         self.noises: List[np.ndarray] = [n for n in noises if n.size >= length]
         self.babble: List[np.ndarray] = list(babble)
+        #: Clips used as neighbouring words (context_probability); default: the babble clips.
+        self.neighbours: List[np.ndarray] = list(babble)
         self.bank_seed = bank_seed
         self._rooms = None
         self._filters = None
@@ -193,6 +198,24 @@ class Augmenter:
             window = self.noise(rng) * float(10 ** (rng.uniform(-60, -10) / 20))
         return np.clip(window, -1, 1).astype(np.float32)
 
+    def add_context(self, x: np.ndarray, begin: int, size: int,
+                    rng: np.random.Generator) -> np.ndarray:
+        """Neighbouring words before and/or after the clip at [begin, begin + size): only the
+        part of each neighbour that falls inside the window is kept."""
+        peak = float(np.abs(x).max()) + 1e-9
+        for side in (-1, 1):
+            if rng.random() >= self.config.context_probability:
+                continue
+            other = self.neighbours[int(rng.integers(0, len(self.neighbours)))]
+            other = other * (peak * float(rng.uniform(0.4, 1.2)) / (np.abs(other).max() + 1e-9))
+            gap = int(rng.uniform(0.03, 0.25) * SAMPLE_RATE)
+            start = begin - gap - other.size if side < 0 else begin + size + gap
+            lo, hi = max(0, start), min(self.length, start + other.size)
+            if hi > lo:
+                x = x.copy()
+                x[lo:hi] += other[lo - start:hi - start]
+        return x
+
     def __call__(self, clip: np.ndarray, rng: np.random.Generator, train: bool = True) -> np.ndarray:
         """1 s example from ``clip`` (float32). Without ``train``: placement only (centred)."""
         cfg = self.config
@@ -201,7 +224,10 @@ class Augmenter:
         if rng.random() < cfg.speed_probability:
             clip = change_speed(clip, float(rng.uniform(*cfg.speed_range)))
         max_shift = int(cfg.time_shift_ms * SAMPLE_RATE / 1000)
-        x = place(clip, self.length, int(rng.integers(-max_shift, max_shift + 1)), rng)
+        shift = int(rng.integers(-max_shift, max_shift + 1))
+        x = place(clip, self.length, shift, rng)
+        if cfg.context_probability > 0 and self.neighbours and clip.size < self.length:
+            x = self.add_context(x, (self.length - clip.size) // 2 + shift, clip.size, rng)
         if rng.random() < cfg.reverb_probability:
             x = self.reverb(x, rng)
         if rng.random() < cfg.filter_probability:

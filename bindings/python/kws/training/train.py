@@ -58,6 +58,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--export", type=pathlib.Path, help="also copy the model file here")
     p.add_argument("--description", default=None, help="model file description")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.add_argument("--init", type=pathlib.Path,
+                   help="start from these weights (a libkws model file or a checkpoint)")
+    p.add_argument("--context-probability", type=float, default=0.0,
+                   help="per side, probability of a neighbouring word partly in the window")
     data = p.add_argument_group("data")
     data.add_argument("--cache-dir", type=pathlib.Path, default=None,
                       help="synthetic speech cache root (default ~/.cache/libkws/synth)")
@@ -223,6 +227,10 @@ def train(args) -> pathlib.Path:
     started = time.time()
     task = build_task(args)
     augmenter = Augmenter(AugmentConfig(), task.noises, task.babble)
+    train_augmenter = Augmenter(AugmentConfig(context_probability=args.context_probability),
+                                task.noises, task.babble)
+    train_augmenter.neighbours += [e.audio.astype(np.float32) / 32768.0
+                                   for e in task.train_pools.get("keyword", [])]
     batcher = FeatureBatcher()
     (run_dir / "config.json").write_text(json.dumps(vars(args), default=_json_default, indent=1))
     (run_dir / "data.json").write_text(json.dumps(task.summary(), default=_json_default, indent=1))
@@ -242,6 +250,17 @@ def train(args) -> pathlib.Path:
     warmup_steps = args.warmup_epochs * steps_per_epoch
     start_epoch, step, elapsed_before = 0, 0, 0.0
     checkpoint_path = run_dir / "last.pt"
+    if args.init and not (args.resume and checkpoint_path.exists()):
+        from ..export import unwrap_state_dict
+
+        if args.init.suffix == ".kws":
+            from ..bcresnet import load_model_file
+
+            state_dict = load_model_file(args.init)[0].state_dict()
+        else:
+            state_dict = unwrap_state_dict(torch.load(args.init, map_location="cpu"))
+        model.load_state_dict(state_dict)
+        print(f"[train] initialised from {args.init}", flush=True)
     if args.resume and checkpoint_path.exists():
         state = torch.load(checkpoint_path, map_location="cpu")
         model.load_state_dict(state["model"])
@@ -271,7 +290,7 @@ def train(args) -> pathlib.Path:
                 lr = learning_rate(step, total_steps, warmup_steps, args.lr)
                 for group in optimizer.param_groups:
                     group["lr"] = lr
-                features = batcher(make_waveforms(batch, augmenter, rng, True))
+                features = batcher(make_waveforms(batch, train_augmenter, rng, True))
                 features = _spec_augment(features, args.tau, generator)
                 target = torch.as_tensor([e.label for e in batch], dtype=torch.long)
                 logits = model(features)
