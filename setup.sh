@@ -2,7 +2,7 @@
 # libkws set-up: installs what is needed from Debian's packages, builds, and runs the demo or the
 # whole test suite. Idempotent; safe to run again.
 #
-#   ./setup.sh demo    install, build, run the main example on the bundled audio
+#   ./setup.sh demo    install, build, run the examples and the bundled models on the bundled audio
 #   ./setup.sh test    install, build, run every test (C++, examples, install, Python, Node,
 #                      then ASan+UBSan, TSan and 60 s of each fuzzer; KWS_SKIP_SANITIZERS=1 skips those)
 #   ./setup.sh deps    install the Debian packages only
@@ -15,7 +15,7 @@ PACKAGES=(
   libsndfile1-dev libsoxr-dev libpng-dev libcpp-httplib-dev
   python3 python3-torch python3-torchaudio python3-numpy python3-pytest python3-onnx
   clang libclang-rt-14-dev  # libFuzzer targets (tests/fuzz)
-  python3-matplotlib espeak-ng
+  python3-scipy python3-matplotlib espeak-ng
   chromium  # the kws-serve page's end-to-end test (headless, via playwright-core from npm)
 )
 PRESET=release
@@ -50,14 +50,12 @@ demo() {
   build
   log "log-mel of the bundled recording -> yes_no_up_down.png"
   ./build/$PRESET/examples/kws-features examples/data/yes_no_up_down.wav --png yes_no_up_down.png
-  if [ ! -f examples/models/commands_en.kws ]; then
-    log "examples/models/commands_en.kws is not here yet: using the random-weight test model (meaningless labels)"
-    export KWS_MODEL=tests/model/golden/bcresnet_tau1.kws
-  fi
-  log "kws-classify: which keyword is in the recording"
+  log "kws-classify: which keyword is in the recording (bundled English commands model)"
   ./build/$PRESET/examples/kws-classify examples/data/yes_no_up_down.wav
-  log "kws-spot: keyword events over time"
-  ./build/$PRESET/examples/kws-spot examples/data/yes_no_up_down.wav
+  log "kws-spot: keyword events over time in a longer recording"
+  ./build/$PRESET/examples/kws-spot --no-progress examples/data/stream_commands.wav
+  log "kws-spot with the bundled wake-word model (trained from text only)"
+  ./build/$PRESET/examples/kws-spot --no-progress --model examples/models/computer.kws examples/data/hey_computer.wav
 }
 
 node_packages() {

@@ -15,3 +15,4 @@ speak /tmp/kws_stream_a_$$.wav en-us "Okay, go. Turn left, then stop."
 speak /tmp/kws_stream_b_$$.wav en-gb "Nice weather. Yes. Lights on."
 sox /tmp/kws_stream_a_$$.wav /tmp/kws_stream_b_$$.wav stream_commands.wav
 rm -f /tmp/kws_stream_a_$$.wav /tmp/kws_stream_b_$$.wav
+speak hey_computer.wav en-us+f3 "Good morning. Computer. Turn the lights on."

@@ -1,0 +1,336 @@
+"""Task data: which clips train and validate a model, and the batches the recipe consumes.
+
+A task (:func:`build_task`) gathers clips as int16 arrays with a label, a source name and a group
+(speaker or synthetic voice) and splits them so that no speaker or voice is on both sides:
+
+* ``commands_en``: the 12-class English commands task. Synthetic renders of the 10 keywords, of
+  ~200 other words (close ones first) and of running speech, plus the real Speech Commands
+  clips of ../shared/data/gsc_v2_test_a split by speaker hash (30 % of the speakers validate).
+* ``wakeword``: one keyword (default "computer") against _unknown_ and _silence_, from text
+  only, or (``--real-positives``) with 70 % of ../shared/data/wakewords/<word> added.
+* ``arabic``: the 40 words of ../shared/data/arabic_speech_commands/train + _silence_, 20 % of the
+  speakers held out.
+* ``speech_commands``: any tree in the Speech Commands layout (``--speech-commands DIR``).
+
+Real data is read from ../shared/data (or KWS_SHARED_DATA) and never copied; a task that needs it
+raises :class:`DataMissing` with a message when it is absent.
+"""
+import hashlib
+import os
+import pathlib
+import subprocess
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+
+from . import speech_commands as sc
+from .audio import Progress, SAMPLE_RATE, read_audio, to_float, to_int16
+from .augment import Augmenter, AugmentConfig, fit_length, place
+from .synth import is_heldout_voice, synthesize
+from .wordlists import COMMANDS_EN, negative_words, running_speech
+
+REPO_ROOT = pathlib.Path(__file__).resolve().parents[4]
+SILENCE, UNKNOWN = sc.SILENCE, sc.UNKNOWN
+#: A keyword render must fit this many samples (slower ones are sped up to fit).
+MAX_KEYWORD_SAMPLES = int(0.95 * SAMPLE_RATE)
+
+
+class DataMissing(RuntimeError):
+    """Real data a task needs is not there."""
+
+
+def shared_data_dir() -> Optional[pathlib.Path]:
+    """../shared/data beside this checkout (or beside the main checkout of a git worktree), or
+    $KWS_SHARED_DATA; None when absent."""
+    candidates = []
+    if os.environ.get("KWS_SHARED_DATA"):
+        candidates.append(pathlib.Path(os.environ["KWS_SHARED_DATA"]))
+    candidates.append(REPO_ROOT.parent / "shared" / "data")
+    try:
+        common = subprocess.run(["git", "-C", str(REPO_ROOT), "rev-parse", "--path-format=absolute",
+                                 "--git-common-dir"], capture_output=True, text=True, check=True)
+        candidates.append(pathlib.Path(common.stdout.strip()).parent.parent / "shared" / "data")
+    except (OSError, subprocess.CalledProcessError):
+        pass
+    for candidate in candidates:
+        if candidate.is_dir():
+            return candidate
+    return None
+
+
+def require_shared(subfolder: str) -> pathlib.Path:
+    root = shared_data_dir()
+    if root is None or not (root / subfolder).is_dir():
+        raise DataMissing(f"real data {subfolder!r} not found under ../shared/data (or "
+                          f"$KWS_SHARED_DATA); it is never copied into the repository")
+    return root / subfolder
+
+
+@dataclass
+class Example:
+    audio: Optional[np.ndarray]  # int16 at 16 kHz; None: a generated _silence_ example
+    label: int
+    source: str
+    group: str
+
+
+@dataclass
+class TaskData:
+    """Clips of one task. ``train_pools`` maps a pool name to examples; ``pool_share`` gives each
+    pool's share of an epoch (None: every example once; ``repeat:k``: every example k times).
+    ``validation`` maps a set name to fixed examples."""
+
+    name: str
+    labels: List[str]
+    train_pools: Dict[str, List[Example]]
+    pool_share: Dict[str, Optional[str]]
+    validation: Dict[str, List[Example]]
+    noises: List[np.ndarray] = field(default_factory=list)
+    babble: List[np.ndarray] = field(default_factory=list)
+    notes: Dict[str, object] = field(default_factory=dict)
+
+    def summary(self) -> Dict[str, object]:
+        return {"task": self.name, "labels": self.labels,
+                "train_pools": {k: len(v) for k, v in self.train_pools.items()},
+                "pool_share": self.pool_share,
+                "validation": {k: len(v) for k, v in self.validation.items()},
+                "noises": len(self.noises), "babble": len(self.babble), **self.notes}
+
+
+def _hash_fraction(text: str) -> float:
+    return int(hashlib.sha1(text.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
+
+
+def _load_files(paths: Sequence[pathlib.Path], label: str = "load") -> List[np.ndarray]:
+    bar = Progress(len(paths), label)
+    clips = []
+    for path in paths:
+        clips.append(to_int16(read_audio(path)))
+        bar.update()
+    bar.close()
+    return clips
+
+
+def load_noises(extra: Sequence[pathlib.Path] = ()) -> List[np.ndarray]:
+    """Real noise recordings: ../shared/data/noise/* (if present) and ``extra`` files."""
+    paths = list(extra)
+    root = shared_data_dir()
+    if root is not None and (root / "noise").is_dir():
+        paths += sorted((root / "noise").glob("*.flac"))
+    return [to_float(clip) for clip in _load_files(paths, "noise")]
+
+
+def _synthetic(keywords: Sequence[str], labels: List[str], keyword_renders: int,
+               negatives: int, negative_renders: int, sentences: int, sentence_renders: int,
+               seed: int, cache_dir, pools, validation, babble) -> None:
+    """Add synthetic keyword, negative-word and running-speech clips; held-out voices validate."""
+    unknown = labels.index(UNKNOWN)
+    for text, entry in synthesize(list(keywords), keyword_renders, seed, cache_dir).items():
+        for clip, voice in zip(entry.clips, entry.voices):
+            clip = to_int16(fit_length(to_float(clip), MAX_KEYWORD_SAMPLES))
+            example = Example(clip, labels.index(text), "synth", voice)
+            (validation["synth_heldout"] if is_heldout_voice(voice) else pools["keyword"]).append(example)
+    words = negative_words(keywords, negatives, seed)
+    for text, entry in synthesize(words, negative_renders, seed, cache_dir).items():
+        for clip, voice in zip(entry.clips, entry.voices):
+            example = Example(clip, unknown, "synth_word", voice)
+            if is_heldout_voice(voice):
+                validation["synth_heldout"].append(example)
+            else:
+                pools["unknown"].append(example)
+                babble.append(to_float(clip))
+    for text, entry in synthesize(running_speech(keywords, sentences, seed), sentence_renders,
+                                  seed, cache_dir).items():
+        for clip, voice in zip(entry.clips, entry.voices):
+            if not is_heldout_voice(voice):
+                pools["unknown"].append(Example(clip, unknown, "synth_sentence", voice))
+                babble.append(to_float(clip))
+
+
+def _silence_examples(count: int, label: int, augmenter: Augmenter, seed: int) -> List[Example]:
+    rng = np.random.default_rng(seed)
+    return [Example(to_int16(augmenter.silence(rng)), label, "generated_silence", "noise")
+            for _ in range(count)]
+
+
+def commands_en(args) -> TaskData:
+    labels = list(sc.LABELS_12)
+    pools = {"keyword": [], "real": [], "unknown": [], "silence": []}
+    validation = {"real_val": [], "synth_heldout": []}
+    babble: List[np.ndarray] = []
+    _synthetic(COMMANDS_EN, labels, args.keyword_renders, args.negatives, args.negative_renders,
+               args.sentences, args.sentence_renders, args.seed, args.cache_dir, pools,
+               validation, babble)
+    noises = load_noises()
+    notes = {}
+    if not args.synthetic_only:
+        tree = sc.SpeechCommands(require_shared("gsc_v2_test_a"), COMMANDS_EN)
+        split = sc.split_by_speaker(tree.entries, args.real_validation_fraction, salt="kws")
+        clips = _load_files([e.path for e in tree.entries], "gsc_v2_test_a")
+        by_path = {e.path: clip for e, clip in zip(tree.entries, clips)}
+        for side, entries in split.items():
+            for entry in entries:
+                example = Example(by_path[entry.path], labels.index(entry.label), "gsc", entry.speaker)
+                if side == "validation":
+                    validation["real_val"].append(example)
+                elif entry.label == SILENCE:
+                    pools["silence"].append(example)
+                    noises.append(to_float(example.audio))
+                elif entry.label == UNKNOWN:
+                    pools["unknown"].append(example)
+                else:
+                    pools["real"].append(example)
+        notes["real_speakers"] = {side: len({e.speaker for e in entries})
+                                  for side, entries in split.items()}
+    augmenter = Augmenter(AugmentConfig(), noises, babble)
+    validation["synth_heldout"] += _silence_examples(100, labels.index(SILENCE), augmenter,
+                                                     args.seed + 1)
+    pools["silence"] += [Example(None, labels.index(SILENCE), "generated_silence", "noise")]
+    if not validation["real_val"]:
+        del validation["real_val"]
+    share = {"keyword": None, "real": f"repeat:{args.real_repeat}", "unknown": "0.16",
+             "silence": "0.09"}
+    return TaskData("commands_en", labels, pools, share, validation, noises, babble, notes)
+
+
+def _strongest_second(clip: np.ndarray) -> np.ndarray:
+    """The 1 s window of ``clip`` with the most energy (where a wake word recording has the word)."""
+    x = to_float(clip)
+    if x.size <= SAMPLE_RATE:
+        return clip
+    energy = np.convolve(x.astype(np.float64) ** 2, np.ones(SAMPLE_RATE), "valid")[::160]
+    start = int(np.argmax(energy)) * 160
+    return clip[start:start + SAMPLE_RATE]
+
+
+def wakeword_real_split(word: str) -> Dict[str, List[pathlib.Path]]:
+    """The recordings of ../shared/data/wakewords/<word>, split 70/30 by file-name hash (the files
+    carry no speaker id, so this split is not speaker-disjoint)."""
+    files = sorted(require_shared(f"wakewords/{word}").glob("*.flac"))
+    return {"training": [f for f in files if _hash_fraction(f.stem) >= 0.3],
+            "validation": [f for f in files if _hash_fraction(f.stem) < 0.3]}
+
+
+def wakeword(args) -> TaskData:
+    word = args.keyword
+    labels = [SILENCE, UNKNOWN, word]
+    pools = {"keyword": [], "real": [], "unknown": [], "silence": []}
+    validation = {"synth_heldout": []}
+    babble: List[np.ndarray] = []
+    _synthetic([word], labels, args.keyword_renders, args.negatives, args.negative_renders,
+               args.sentences, args.sentence_renders, args.seed, args.cache_dir, pools,
+               validation, babble)
+    noises = load_noises()
+    notes = {}
+    if args.real_positives:
+        paths = wakeword_real_split(word)["training"]
+        for path, clip in zip(paths, _load_files(paths, f"wakewords/{word}")):
+            pools["real"].append(Example(_strongest_second(clip), labels.index(word), "real",
+                                         path.stem))
+        notes["real_positive_files"] = len(paths)
+    augmenter = Augmenter(AugmentConfig(), noises, babble)
+    validation["synth_heldout"] += _silence_examples(50, 0, augmenter, args.seed + 1)
+    pools["silence"] = [Example(None, 0, "generated_silence", "noise")]
+    share = {"keyword": None, "real": f"repeat:{args.real_repeat}", "unknown": "0.45",
+             "silence": "0.1"}
+    return TaskData(f"wakeword_{word}", labels, pools, share, validation, noises, babble, notes)
+
+
+def arabic(args) -> TaskData:
+    root = require_shared("arabic_speech_commands/train")
+    words = sorted(p.name for p in root.iterdir() if p.is_dir())
+    labels = [SILENCE] + words
+    entries = [sc.Entry(path, folder.name, folder.name, sc.speaker_id(path), "")
+               for folder in sorted(root.iterdir()) if folder.is_dir()
+               for path in sorted(folder.glob("*.flac"))]
+    split = sc.split_by_speaker(entries, args.real_validation_fraction, salt="kws")
+    clips = _load_files([e.path for e in entries], "arabic_speech_commands")
+    by_path = {e.path: clip for e, clip in zip(entries, clips)}
+    pools = {"real": [Example(by_path[e.path], labels.index(e.label), "arabic", e.speaker)
+                      for e in split["training"]],
+             "silence": [Example(None, 0, "generated_silence", "noise")]}
+    validation = {"real_val": [Example(by_path[e.path], labels.index(e.label), "arabic", e.speaker)
+                               for e in split["validation"]]}
+    noises = load_noises()
+    babble = [to_float(e.audio) for e in pools["real"][::7]]
+    augmenter = Augmenter(AugmentConfig(), noises, babble)
+    validation["silence"] = _silence_examples(50, 0, augmenter, args.seed + 1)
+    notes = {"speakers": {side: len({e.speaker for e in v}) for side, v in split.items()}}
+    return TaskData("arabic", labels, pools, {"real": "repeat:1", "silence": "0.05"}, validation,
+                    noises, babble, notes)
+
+
+def speech_commands_tree(args) -> TaskData:
+    """The 12-class task on a Speech Commands tree (its own lists or hash split)."""
+    tree = sc.SpeechCommands(args.speech_commands, COMMANDS_EN)
+    labels = tree.labels
+    clips = _load_files([e.path for e in tree.entries], "speech_commands")
+    pools = {"keyword": [], "unknown": [], "silence": []}
+    validation = {"validation": []}
+    for entry, clip in zip(tree.entries, clips):
+        example = Example(clip, labels.index(entry.label), "speech_commands", entry.speaker)
+        if entry.split == "validation":
+            validation["validation"].append(example)
+        elif entry.split == "training":
+            pool = ("unknown" if entry.label == UNKNOWN else
+                    "silence" if entry.label == SILENCE else "keyword")
+            pools[pool].append(example)
+    noises = [to_float(c) for c in _load_files(tree.noise_files, "background noise")] + load_noises()
+    pools["silence"].append(Example(None, labels.index(SILENCE), "generated_silence", "noise"))
+    babble = [to_float(e.audio) for e in pools["unknown"][:500]]
+    if not validation["validation"]:
+        validation = {}
+    return TaskData("speech_commands", labels, pools,
+                    {"keyword": None, "unknown": "0.1", "silence": "0.1"}, validation, noises,
+                    babble, {"version": tree.version})
+
+
+TASKS = {"commands_en": commands_en, "wakeword": wakeword, "arabic": arabic,
+         "speech_commands": speech_commands_tree}
+
+
+def build_task(args) -> TaskData:
+    return TASKS[args.task](args)
+
+
+def epoch_examples(task: TaskData, rng: np.random.Generator) -> List[Example]:
+    """One epoch: pools without a share once (``repeat:k``: k times), then pools with a fractional
+    share drawn (with replacement when short) so that they make up that share of the epoch."""
+    fixed: List[Example] = []
+    fractions = {}
+    for name, pool in task.train_pools.items():
+        share = task.pool_share.get(name)
+        if not pool:
+            continue
+        if share is None:
+            fixed += pool
+        elif share.startswith("repeat:"):
+            fixed += pool * int(share.split(":")[1])
+        else:
+            fractions[name] = float(share)
+    total = int(round(len(fixed) / max(1e-6, 1.0 - sum(fractions.values()))))
+    examples = list(fixed)
+    for name, fraction in fractions.items():
+        pool = task.train_pools[name]
+        count = int(round(total * fraction))
+        index = rng.choice(len(pool), size=count, replace=count > len(pool))
+        examples += [pool[i] for i in index]
+    order = rng.permutation(len(examples))
+    return [examples[i] for i in order]
+
+
+def make_waveforms(examples: Sequence[Example], augmenter: Augmenter, rng: np.random.Generator,
+                   train: bool) -> np.ndarray:
+    """[len(examples), 16000] float32 waveforms (augmented when ``train``)."""
+    out = np.zeros((len(examples), augmenter.length), np.float32)
+    for row, example in enumerate(examples):
+        if example.audio is None:
+            out[row] = augmenter.silence(rng)
+        elif example.source in ("generated_silence",) or (train and example.label == 0
+                                                           and example.source == "gsc"):
+            out[row] = place(to_float(example.audio), augmenter.length, 0, rng) * (
+                float(10 ** (rng.uniform(-20, 6) / 20)) if train else 1.0)
+        else:
+            out[row] = augmenter(to_float(example.audio), rng, train)
+    return np.clip(out, -1.0, 1.0)
