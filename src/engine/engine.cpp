@@ -153,6 +153,7 @@ struct Engine::Impl {
     std::vector<float> logits(std::size_t(net.num_classes));
     for (Lane& lane : lanes) {
       lane.kernels = make_kernels(backend);
+      lane.kernels->reserve(net, max_frames);
       plan(lane, max_frames);
       // A backend that builds per-shape state (oneDNN primitives) builds it for max_frames now.
       if (lane.kernels->builds_per_shape()) forward(lane, silence.data(), max_frames, logits.data());
