@@ -98,6 +98,12 @@ class Kernels {
   // primitives) builds it during the first item of each frame count and reuses it after; the
   // Engine runs one item of max_frames at construction, so that shape never builds in run().
   virtual void begin_item(int frames) { (void)frames; }
+  // Called once, at construction, before any item: a backend may size buffers for `net` at up to
+  // max_frames frames here, so that the calls below need no allocation.
+  virtual void reserve(const Network& net, int max_frames) {
+    (void)net;
+    (void)max_frames;
+  }
   // Bytes of working memory the backend holds beyond the Engine's activation arena (scratchpad,
   // staging buffers), for the shapes seen so far.
   virtual std::size_t workspace_bytes() const { return 0; }
