@@ -1,21 +1,18 @@
 // The Eigen backend: pointwise convolutions as matrix products, depthwise convolutions as
 // vectorised row updates (each kernel tap adds a scaled, shifted input row to the output row).
 //
-// Eigen's matrix product takes its blocking workspace from the heap once it exceeds
-// EIGEN_STACK_ALLOCATION_LIMIT, so products are cut into column panels small enough to stay on
-// the stack: run() must not allocate.
+// run() must not allocate: Eigen's matrix product takes its packed blocks from the heap once they
+// exceed EIGEN_STACK_ALLOCATION_LIMIT, so products are cut into 64-column panels (which bounds
+// the right-hand block) and the limit is raised for the left-hand block (the weights: 160 KiB for
+// BC-ResNet-8's widest 1x1 convolution, against the default 128 KiB). run() thus needs up to
+// about 0.5 MiB of stack (glibc gives threads 8 MiB). EIGEN_DONT_PARALLELIZE comes from CMake:
+// libkws is built with OpenMP for oneDNN, and Eigen would otherwise split each product over
+// OpenMP threads, allocating per call; threads are the Engine's business (its lanes).
 #include <algorithm>
 #include <cstring>
 #include <vector>
 
-// Eigen's matrix product packs its operands into blocks it allocates with malloc when they
-// exceed EIGEN_STACK_ALLOCATION_LIMIT (128 KiB by default); BC-ResNet-8's widest 1x1 convolution
-// needs 160 KiB, which made every run() call malloc. Raising the limit keeps the packing on the
-// stack: run() needs up to about 0.5 MiB of stack (threads get 8 MiB by default on glibc).
 #define EIGEN_STACK_ALLOCATION_LIMIT (512 * 1024)
-// libkws is compiled with OpenMP for oneDNN; Eigen would then split each product over OpenMP
-// threads (allocating a task table per call). Threads are the Engine's own business (lanes).
-#define EIGEN_DONT_PARALLELIZE
 #include <Eigen/Core>
 
 #include "engine/network.hpp"
