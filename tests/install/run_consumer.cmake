@@ -16,7 +16,7 @@ run(${CMAKE_COMMAND} --install ${KWS_BUILD_DIR} --prefix ${prefix})
 # 1. CMake: find_package(kws CONFIG)
 string(REPLACE ";" " " extra_flags "${EXTRA_FLAGS}")
 run(${CMAKE_COMMAND} -S ${CONSUMER_DIR} -B ${WORK_DIR}/cmake-build -DCMAKE_PREFIX_PATH=${prefix}
-    -DCMAKE_BUILD_TYPE=Release "-DCMAKE_CXX_FLAGS=${extra_flags}")
+    -DCMAKE_BUILD_TYPE=Release "-DCMAKE_CXX_FLAGS=${extra_flags}" "-DCMAKE_C_FLAGS=${extra_flags}")
 run(${CMAKE_COMMAND} --build ${WORK_DIR}/cmake-build)
 run(${WORK_DIR}/cmake-build/consumer)
 run(${WORK_DIR}/cmake-build/consumer_c)
