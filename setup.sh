@@ -109,7 +109,7 @@ sanitizer_tests() {
   log "AddressSanitizer + UndefinedBehaviorSanitizer: whole C++ suite"
   cmake --preset asan
   cmake --build --preset asan -j "$JOBS"
-  ctest --preset asan -j "$JOBS"
+  ctest --preset asan -j "$JOBS" -LE slow  # the hour-long soak runs in the release stage
   log "ThreadSanitizer: 8 threads over one model, concurrent create/free"
   cmake --preset tsan
   cmake --build --preset tsan -j "$JOBS" --target test_capi_threads test_model
