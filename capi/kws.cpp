@@ -9,6 +9,7 @@
 #include <cstring>
 #include <new>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "kws/audio.hpp"
@@ -150,6 +151,28 @@ kws_status classify_float(const char* function, const kws_model* model, const fl
     std::copy(result.scores.begin(), result.scores.end(), out_scores);
     if (out_best != nullptr) *out_best = result.best;
   });
+}
+
+// kws_classify and kws_classify_s16: the same checks, then int16 is converted to float.
+template <class Sample>
+kws_status classify_pcm(const char* function, const kws_model* model, const Sample* samples, size_t count,
+                        int32_t sample_rate, const kws_classify_params* params, float* out_scores,
+                        size_t scores_capacity, int32_t* out_best) {
+  if (model == nullptr) return invalid(function, "model is NULL");
+  if (count == 0) return invalid(function, "count is 0 (an empty clip has no class)");
+  if (samples == nullptr) return invalid(function, "samples is NULL");
+  if (!valid_rate(sample_rate)) return invalid(function, "sample_rate must be in [1, 768000]");
+  if (out_scores == nullptr) return invalid(function, "out_scores is NULL");
+  if constexpr (std::is_same_v<Sample, float>) {
+    return classify_float(function, model, samples, count, sample_rate, params, out_scores, scores_capacity,
+                          out_best);
+  } else {
+    std::vector<float> converted;
+    const kws_status status = guard(function, [&] { converted = to_float(samples, count); });
+    if (status != KWS_OK) return status;
+    return classify_float(function, model, converted.data(), count, sample_rate, params, out_scores,
+                          scores_capacity, out_best);
+  }
 }
 
 void deliver(kws_detector* handle, const kws::Detection& d) {
@@ -330,27 +353,13 @@ void kws_classify_params_init(kws_classify_params* params) {
 kws_status kws_classify(const kws_model* model, const float* samples, size_t count, int32_t sample_rate,
                         const kws_classify_params* params, float* out_scores, size_t scores_capacity,
                         int32_t* out_best) {
-  KWS_REQUIRE(model != nullptr, "model is NULL");
-  KWS_REQUIRE(count > 0, "count is 0 (an empty clip has no class)");
-  KWS_REQUIRE(samples != nullptr, "samples is NULL");
-  KWS_REQUIRE(valid_rate(sample_rate), "sample_rate must be in [1, 768000]");
-  KWS_REQUIRE(out_scores != nullptr, "out_scores is NULL");
-  return classify_float(__func__, model, samples, count, sample_rate, params, out_scores, scores_capacity, out_best);
+  return classify_pcm(__func__, model, samples, count, sample_rate, params, out_scores, scores_capacity, out_best);
 }
 
 kws_status kws_classify_s16(const kws_model* model, const int16_t* samples, size_t count, int32_t sample_rate,
                             const kws_classify_params* params, float* out_scores, size_t scores_capacity,
                             int32_t* out_best) {
-  KWS_REQUIRE(model != nullptr, "model is NULL");
-  KWS_REQUIRE(count > 0, "count is 0 (an empty clip has no class)");
-  KWS_REQUIRE(samples != nullptr, "samples is NULL");
-  KWS_REQUIRE(valid_rate(sample_rate), "sample_rate must be in [1, 768000]");
-  KWS_REQUIRE(out_scores != nullptr, "out_scores is NULL");
-  std::vector<float> converted;
-  const kws_status status = guard(__func__, [&] { converted = to_float(samples, count); });
-  if (status != KWS_OK) return status;
-  return classify_float(__func__, model, converted.data(), count, sample_rate, params, out_scores, scores_capacity,
-                        out_best);
+  return classify_pcm(__func__, model, samples, count, sample_rate, params, out_scores, scores_capacity, out_best);
 }
 
 // ---- detector ----

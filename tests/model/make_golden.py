@@ -24,9 +24,8 @@ Everything comes from fixed seeds, so a rerun reproduces the same files. Written
 """
 import json
 import pathlib
-import subprocess
 import sys
-from typing import List, Optional
+from typing import Optional
 
 import numpy as np
 import torch
@@ -35,7 +34,7 @@ from torch import nn
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "bindings" / "python"))
 
-from kws import architecture, features  # noqa: E402
+from kws import architecture, features, shared_data  # noqa: E402
 from kws.bcresnet import bcresnet, count_parameters  # noqa: E402
 from kws.export import export  # noqa: E402
 from kws.modelfile import format_tau  # noqa: E402
@@ -59,23 +58,12 @@ WEIGHT_GAIN = 4.0
 
 
 def find_shared_data() -> Optional[pathlib.Path]:
-    """../shared/data beside this checkout, or beside the main checkout when this is a git
-    worktree elsewhere; None when neither holds the speech clips."""
-    for candidate in shared_data_candidates():
-        if (candidate / SPEECH_FOLDERS[0]).is_dir():
-            return candidate
-    return None
+    """../shared/data holding the speech clips (kws.shared_data says where it is looked for);
+    None when absent."""
+    return shared_data.find(SPEECH_FOLDERS[0])
 
 
-def shared_data_candidates() -> List[pathlib.Path]:
-    candidates = [ROOT.parent / "shared" / "data"]
-    try:
-        common = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--path-format=absolute",
-                                 "--git-common-dir"], capture_output=True, text=True, check=True)
-        candidates.append(pathlib.Path(common.stdout.strip()).parent.parent / "shared" / "data")
-    except (OSError, subprocess.CalledProcessError):
-        pass
-    return candidates
+shared_data_candidates = shared_data.candidates
 
 
 def speech_features(data_dir: pathlib.Path):

@@ -1,7 +1,6 @@
 """Where the clips of a test stream come from: folders laid out like Speech Commands (one
 subfolder per label), the shared recordings in ../shared/data, or speech synthesised with
 espeak-ng; background noise from files or generated (coloured noise)."""
-import os
 import pathlib
 import shutil
 import subprocess
@@ -10,6 +9,8 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence
 
 import numpy as np
+
+from .. import shared_data
 
 AUDIO_SUFFIXES = (".wav", ".flac", ".ogg")
 #: The ten command words of the 12-class Speech Commands task.
@@ -51,38 +52,9 @@ class ClipSource:
             self._tempdir = None
 
 
-def repository_root() -> pathlib.Path:
-    return pathlib.Path(__file__).resolve().parents[4]
-
-
-def shared_data_candidates() -> List[pathlib.Path]:
-    """KWS_SHARED_DATA, then ../shared/data beside this checkout, beside the main checkout when
-    this is a git worktree, and beside the working directory."""
-    candidates = []
-    if os.environ.get("KWS_SHARED_DATA"):
-        candidates.append(pathlib.Path(os.environ["KWS_SHARED_DATA"]))
-    root = repository_root()
-    candidates.append(root.parent / "shared" / "data")
-    try:
-        common = subprocess.run(["git", "-C", str(root), "rev-parse", "--path-format=absolute",
-                                 "--git-common-dir"], capture_output=True, text=True, check=True)
-        candidates.append(pathlib.Path(common.stdout.strip()).parent.parent / "shared" / "data")
-    except (OSError, subprocess.CalledProcessError):
-        pass
-    candidates.append(pathlib.Path.cwd().parent / "shared" / "data")
-    unique = []
-    for candidate in candidates:
-        if candidate not in unique:
-            unique.append(candidate)
-    return unique
-
-
-def find_shared_data(required: str = "") -> Optional[pathlib.Path]:
-    """The first shared-data folder that holds `required` (a subpath), or None."""
-    for candidate in shared_data_candidates():
-        if (candidate / required).exists() and candidate.is_dir():
-            return candidate
-    return None
+# The one shared-data lookup of the package, under the names this module has always used.
+shared_data_candidates = shared_data.candidates
+find_shared_data = shared_data.find
 
 
 def _shared(required: str) -> pathlib.Path:

@@ -16,21 +16,20 @@ Real data is read from ../shared/data (or KWS_SHARED_DATA) and never copied; a t
 raises :class:`DataMissing` with a message when it is absent.
 """
 import hashlib
-import os
 import pathlib
-import subprocess
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 
+from .. import shared_data
 from . import speech_commands as sc
 from .audio import Progress, SAMPLE_RATE, read_audio, to_float, to_int16
 from .augment import Augmenter, AugmentConfig, fit_length, place
 from .synth import is_heldout_voice, synthesize
 from .wordlists import COMMANDS_EN, negative_words, running_speech
 
-REPO_ROOT = pathlib.Path(__file__).resolve().parents[4]
+REPO_ROOT = shared_data.REPO_ROOT
 SILENCE, UNKNOWN = sc.SILENCE, sc.UNKNOWN
 #: A keyword render must fit this many samples (slower ones are sped up to fit).
 MAX_KEYWORD_SAMPLES = int(0.95 * SAMPLE_RATE)
@@ -41,22 +40,8 @@ class DataMissing(RuntimeError):
 
 
 def shared_data_dir() -> Optional[pathlib.Path]:
-    """../shared/data beside this checkout (or beside the main checkout of a git worktree), or
-    $KWS_SHARED_DATA; None when absent."""
-    candidates = []
-    if os.environ.get("KWS_SHARED_DATA"):
-        candidates.append(pathlib.Path(os.environ["KWS_SHARED_DATA"]))
-    candidates.append(REPO_ROOT.parent / "shared" / "data")
-    try:
-        common = subprocess.run(["git", "-C", str(REPO_ROOT), "rev-parse", "--path-format=absolute",
-                                 "--git-common-dir"], capture_output=True, text=True, check=True)
-        candidates.append(pathlib.Path(common.stdout.strip()).parent.parent / "shared" / "data")
-    except (OSError, subprocess.CalledProcessError):
-        pass
-    for candidate in candidates:
-        if candidate.is_dir():
-            return candidate
-    return None
+    """../shared/data (see kws.shared_data for where it is looked for); None when absent."""
+    return shared_data.find()
 
 
 def require_shared(subfolder: str) -> pathlib.Path:
