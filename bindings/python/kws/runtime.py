@@ -11,8 +11,9 @@ detector, audio files. Numpy arrays in, dataclasses out; everything goes through
 """
 import ctypes
 import json
+import os
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Dict, List, Mapping, Optional, Union
 
 import numpy as np
@@ -122,8 +123,41 @@ class Audio:
     sample_rate: int
 
 
-class Model:
-    """A loaded, validated libkws model (.kws). Immutable and safe to share between threads."""
+class _Handle:
+    """An owned libkws handle: freed by close(), by the with-statement, or at garbage collection."""
+    _kind = ""       # "model", "detector": for the closed-handle error
+    _free = ""       # the kws_*_free function
+    _handle = None
+
+    @property
+    def handle(self) -> ctypes.c_void_p:
+        if self._handle is None:
+            raise ValueError(f"the {self._kind} is closed")
+        return self._handle
+
+    def close(self) -> None:
+        """Frees the handle now; later calls raise ValueError."""
+        handle, self._handle = self._handle, None
+        if handle is not None and handle.value is not None:
+            getattr(_lib(), self._free)(handle)
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:  # interpreter shutdown: the library may be gone
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class Model(_Handle):
+    """A loaded, validated libkws model (.kws). Immutable and safe to share between threads.
+    close() frees it now; detectors created from it keep working."""
+    _kind, _free = "model", "kws_model_free"
 
     def __init__(self, path: Union[str, "os.PathLike[str]", None] = None, *, data: Optional[bytes] = None):
         if (path is None) == (data is None):
@@ -165,29 +199,6 @@ class Model:
     def from_bytes(cls, data: bytes) -> "Model":
         return cls(data=data)
 
-    @property
-    def handle(self) -> ctypes.c_void_p:
-        if self._handle is None:
-            raise ValueError("the model is closed")
-        return self._handle
-
-    def close(self) -> None:
-        """Frees the model now (detectors created from it keep working)."""
-        handle, self._handle = getattr(self, "_handle", None), None
-        if handle is not None and handle.value is not None:
-            _lib().kws_model_free(handle)
-
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:  # interpreter shutdown: the library may be gone
-            pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
     def __repr__(self) -> str:
         return f"kws.Model(labels={self.labels}, sample_rate={self.sample_rate})"
@@ -232,7 +243,7 @@ class Model:
         return out[:bins.value * frames.value].reshape(bins.value, frames.value).copy()
 
 
-class Detector:
+class Detector(_Handle):
     """Streaming keyword detection over one audio stream: push PCM chunks of any size, get
     events. One thread at a time per detector; many detectors may share a Model.
 
@@ -241,6 +252,7 @@ class Detector:
     ``smoothing_seconds``, ``sensitivity`` (0..1; 0.5 keeps thresholds), ``refractory_seconds``,
     ``default_threshold``, ``min_consecutive``, per-label ``thresholds``, ``backend``.
     """
+    _kind, _free = "detector", "kws_detector_free"
 
     def __init__(self, model: Model, *, sample_rate: int = 0, window_seconds: float = 0.0,
                  stride_seconds: float = 0.1, smoothing_seconds: float = 0.3,
@@ -277,28 +289,6 @@ class Detector:
         _check(_lib().kws_detector_sample_rate(handle, ctypes.byref(rate)))
         self.sample_rate = int(rate.value)
 
-    @property
-    def handle(self) -> ctypes.c_void_p:
-        if self._handle is None:
-            raise ValueError("the detector is closed")
-        return self._handle
-
-    def close(self) -> None:
-        handle, self._handle = getattr(self, "_handle", None), None
-        if handle is not None and handle.value is not None:
-            _lib().kws_detector_free(handle)
-
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:
-            pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
     def _drain(self) -> List[Detection]:
         events = []
