@@ -497,7 +497,8 @@ kws_status kws_detector_samples_pushed(const kws_detector* detector, int64_t* ou
 // ---- audio ----
 
 namespace {
-kws_status hand_out_audio(const kws::Audio& audio, float** out_samples, size_t* out_count, int32_t* out_sample_rate) {
+// Copies decoded audio into a malloc'd buffer the caller owns (throws std::bad_alloc).
+void hand_out_audio(const kws::Audio& audio, float** out_samples, size_t* out_count, int32_t* out_sample_rate) {
   // malloc so that a C caller could also free() it; kws_audio_free is the documented way.
   float* buffer = static_cast<float*>(std::malloc(std::max<std::size_t>(1, audio.samples.size()) * sizeof(float)));
   if (buffer == nullptr) throw std::bad_alloc();
@@ -505,7 +506,6 @@ kws_status hand_out_audio(const kws::Audio& audio, float** out_samples, size_t* 
   *out_samples = buffer;
   *out_count = audio.samples.size();
   if (out_sample_rate != nullptr) *out_sample_rate = audio.sample_rate;
-  return KWS_OK;
 }
 }  // namespace
 
