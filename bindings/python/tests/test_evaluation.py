@@ -196,6 +196,18 @@ def test_matching_tolerance_edges_and_order():
     assert wrong["overall"]["misses"] == 1 and wrong["per_keyword"]["no"]["false_alarm_kinds"]["substitution"] == 1
 
 
+def test_operating_points_pick_the_lowest_miss_within_each_rate():
+    rows = [{"label": label, "threshold": t, "miss_rate": m, "fa_per_hour": fa, "hits": 10 - int(10 * m),
+             "false_alarms": int(fa * 10), "occurrences": 10}
+            for label in ("all", "yes")
+            for t, m, fa in ((0.2, 0.0, 5.0), (0.5, 0.2, 1.0), (0.6, 0.2, 0.5), (0.8, 0.5, 0.1), (0.9, 0.9, 0.0))]
+    points = {(p["label"], p["target_fa_per_hour"]): p for p in evaluate.operating_points(rows, (1.0, 0.1, 0.01))}
+    assert points[("all", 1.0)]["threshold"] == 0.5 and points[("all", 1.0)]["miss_rate"] == 0.2
+    assert points[("all", 0.1)]["threshold"] == 0.8 and points[("yes", 0.1)]["miss_rate"] == 0.5
+    assert points[("all", 0.01)]["threshold"] == 0.9
+    assert evaluate.operating_points(rows[:1], (1.0,))[0]["miss_rate"] is None  # 5 FA/h only
+
+
 def test_summary_line():
     overall = {"miss_rate": 0.032, "fa_per_hour": 0.5, "latency": {"median_s": 0.42}}
     truth = {"seed": 1, "config": {"snr_db": [5.0, 20.0]},
@@ -271,6 +283,14 @@ def test_run_end_to_end(synthetic_stream, tmp_path):
     assert events[0] >= max(events[len(events) // 2:])
     assert curve[0][2] >= curve[-1][2] and curve[0][1] <= curve[-1][1]
     assert curve[0][2] > 0 and curve[-1][2] == 0 and curve[-1][1] == 1.0
+    # Operating points: the lowest miss within each FA/h target, read off the same curve.
+    for point in report["det"]["operating_points"]:
+        if point["label"] != "all":
+            continue
+        within = [c for c in curve if c[2] <= point["target_fa_per_hour"] + 1e-9]
+        assert point["miss_rate"] == pytest.approx(min(c[1] for c in within), abs=1e-6)
+        assert point["fa_per_hour"] <= point["target_fa_per_hour"] + 1e-9
+    assert {p["target_fa_per_hour"] for p in report["det"]["operating_points"]} == {1.0, 0.1}
     # One uniform --threshold re-runs the detector at that value and agrees with the DET row.
     out2 = tmp_path / "uniform"
     assert cli.main(["run", "--model", str(MODEL), "--stream", str(synthetic_stream), "--out", str(out2),

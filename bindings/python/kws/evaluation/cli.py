@@ -162,6 +162,7 @@ def cmd_run(args) -> int:
         "det": {"method": det_method, "replay_verified": evaluation.replay_verified,
                 "thresholds": sorted({r["threshold"] for r in det_rows}),
                 "curves": _curves(det_rows), "csv": "det.csv" if det_rows else None,
+                "operating_points": evaluate.operating_points(det_rows, args.operating_points),
                 "png": "det.png" if det_rows else None},
         "timing": {"audio_s": evaluation.duration_s, "detector_wall_s": wall,
                    "detector_wall_s_per_audio_hour": wall / audio_hours if audio_hours else None,
@@ -187,9 +188,26 @@ def cmd_run(args) -> int:
     print(f"detector: {wall:.1f} s for {evaluation.duration_s / 60:.1f} min of audio "
           f"({wall / audio_hours:.0f} s per hour of audio); DET ({det_method}, "
           f"{len(report['det']['thresholds'])} thresholds): {det_wall:.1f} s")
+    for point in report["det"]["operating_points"]:  # every label's are in report.json
+        if point["label"] != "all":
+            continue
+        if point["miss_rate"] is None:
+            print(f"DET: no threshold of the sweep reaches {point['target_fa_per_hour']:g} FA/h")
+            continue
+        print(f"DET: {100 * point['miss_rate']:.1f}% miss at <= "
+              f"{point['target_fa_per_hour']:g} FA/h (threshold {point['threshold']:g}, "
+              f"{point['false_alarms']} false alarms, {point['hits']}/{point['occurrences']} hits; "
+              "threshold picked on this stream)")
     print(f"wrote {out}/report.json, events.csv" + (", det.csv, det.png" if det_rows else ""))
     print(report["summary"])
     return 0
+
+
+def _rates(text: str) -> tuple:
+    rates = tuple(float(x) for x in text.split(",") if x.strip())
+    if not rates or any(r < 0 for r in rates):
+        raise argparse.ArgumentTypeError(f"{text!r}: expected non-negative FA/h values, e.g. 1,0.1")
+    return rates
 
 
 def evaluate_rule() -> str:
@@ -328,6 +346,8 @@ def parser() -> argparse.ArgumentParser:
                      help="DET sweep: replay the event logic on the detector's recorded posteriors "
                      "(default; checked against the detector), rerun the detector per threshold, or none")
     run.add_argument("--sweep", type=_sweep, help="DET thresholds: a,b,c or start:stop:count")
+    run.add_argument("--operating-points", type=_rates, default=(1.0, 0.1),
+                     help="FA/h targets: the DET's lowest miss rate within each (default 1,0.1)")
     run.add_argument("--name", help=argparse.SUPPRESS)
     run.add_argument("--quiet", action="store_true")
     _detector_flags(run)

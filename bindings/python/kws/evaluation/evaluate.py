@@ -160,6 +160,24 @@ def calibrate(evaluation: Evaluation, target_fa_per_hour: float, scope: str = "t
             "rounds": iterations, "grid": [float(v) for v in values]}
 
 
+def operating_points(rows: Sequence[dict], targets: Sequence[float]) -> List[dict]:
+    """For each DET curve (each label and "all") and each target rate, the sweep threshold with
+    the lowest miss rate whose false alarms per hour stay at or under the target (ties: the lower
+    threshold). The threshold is picked on the stream it is scored on, so this is the curve's
+    point, an optimistic bound; `calibrate` on another stream gives an honest threshold."""
+    points = []
+    for label in sorted({r["label"] for r in rows}, key=lambda name: (name != "all", name)):
+        curve = [r for r in rows if r["label"] == label and r["miss_rate"] is not None]
+        for target in targets:
+            within = [r for r in curve if r["fa_per_hour"] <= target + 1e-9]
+            best = min(within, key=lambda r: (r["miss_rate"], r["threshold"])) if within else None
+            points.append({"label": label, "target_fa_per_hour": float(target),
+                           **({k: best[k] for k in ("threshold", "miss_rate", "fa_per_hour", "hits",
+                                                    "false_alarms", "occurrences")} if best else
+                              {"threshold": None, "miss_rate": None, "fa_per_hour": None})})
+    return points
+
+
 # ---- outputs -------------------------------------------------------------------------------------
 
 def write_det_csv(path: pathlib.Path, rows: Sequence[dict]) -> None:
