@@ -16,8 +16,8 @@
  *   - Parameter structs are passed by pointer and start with their own size: fill them with
  *     kws_*_params_init(), then change fields. New fields are only ever appended, so a program
  *     built against an older kws.h keeps working with a newer library.
- *   - Audio is mono PCM: float in [-1, 1] or int16, at any sample rate from 1 to 768000 Hz (it is
- *     resampled to the model's rate inside).
+ *   - Audio is mono PCM: float in [-1, 1] or int16, at any sample rate from KWS_MIN_SAMPLE_RATE
+ *     to KWS_MAX_SAMPLE_RATE Hz (it is resampled to the model's rate inside).
  * This header includes only <stddef.h> and <stdint.h> (and the generated version macros), and
  * compiles as C89, C99 and C++.
  */
@@ -28,6 +28,11 @@
 #include <stdint.h>
 
 #include "kws/version.h" /* KWS_VERSION_MAJOR, _MINOR, _PATCH, _STRING, _NUMBER */
+
+/* Sample rates accepted everywhere. The floor bounds what resampling can make of a small input
+ * (1 Hz taken up to a 16 kHz model would turn each sample into 16000). */
+#define KWS_MIN_SAMPLE_RATE 1000
+#define KWS_MAX_SAMPLE_RATE 768000
 
 #if defined(_WIN32)
 #  if defined(KWS_BUILDING_LIBRARY)

@@ -15,7 +15,6 @@ namespace kws {
 namespace {
 
 constexpr int kMaxChannels = 256;
-constexpr int kMaxSampleRate = 768000;
 
 // libsndfile's virtual I/O over a read-only memory image.
 struct MemoryFile {
@@ -75,18 +74,19 @@ void check_info(const std::string& source, const SF_INFO& info, const AudioReadO
   if (info.channels <= 0 || info.channels > kMaxChannels)
     throw FileError(ErrorCode::corrupt_data,
                     source + ": invalid channel count " + std::to_string(info.channels));
-  if (info.samplerate <= 0 || info.samplerate > kMaxSampleRate)
+  if (!valid_sample_rate(info.samplerate))
     throw FileError(ErrorCode::corrupt_data,
-                    source + ": invalid sample rate " + std::to_string(info.samplerate));
+                    source + ": invalid sample rate " + std::to_string(info.samplerate) + " (libkws reads " +
+                        std::to_string(kMinSampleRate) + " to " + std::to_string(kMaxSampleRate) + " Hz)");
   if (info.frames < 0)
     throw FileError(ErrorCode::corrupt_data, source + ": invalid frame count");
   if (options.max_seconds > 0 && double(info.frames) / info.samplerate > options.max_seconds)
     throw FileError(ErrorCode::invalid_argument,
                     source + ": " + std::to_string(double(info.frames) / info.samplerate) +
                         " s is longer than the limit of " + std::to_string(options.max_seconds) + " s");
-  if (options.target_sample_rate < 0 || options.target_sample_rate > kMaxSampleRate)
-    throw InvalidArgument("target_sample_rate " + std::to_string(options.target_sample_rate) +
-                          " out of range [0, " + std::to_string(kMaxSampleRate) + "]");
+  if (options.target_sample_rate != 0 && !valid_sample_rate(options.target_sample_rate))
+    throw InvalidArgument("target_sample_rate " + std::to_string(options.target_sample_rate) + " is neither 0 nor in [" +
+                          std::to_string(kMinSampleRate) + ", " + std::to_string(kMaxSampleRate) + "]");
 }
 
 Audio decode(const std::string& source, SNDFILE* file, const SF_INFO& info, const AudioReadOptions& options) {
@@ -157,8 +157,9 @@ Audio read_audio(const void* data, std::size_t size, const AudioReadOptions& opt
 void write_wav(const std::string& path, const float* samples, std::size_t count, int sample_rate,
                WavEncoding encoding) {
   if (samples == nullptr && count > 0) throw InvalidArgument("samples is null");
-  if (sample_rate <= 0 || sample_rate > kMaxSampleRate)
-    throw InvalidArgument("sample rate " + std::to_string(sample_rate) + " out of range");
+  if (!valid_sample_rate(sample_rate))
+    throw InvalidArgument("sample rate " + std::to_string(sample_rate) + " outside [" + std::to_string(kMinSampleRate) +
+                          ", " + std::to_string(kMaxSampleRate) + "]");
   SF_INFO info{};
   info.samplerate = sample_rate;
   info.channels = 1;
@@ -173,8 +174,9 @@ void write_wav(const std::string& path, const float* samples, std::size_t count,
 }
 
 std::vector<float> resample(const float* samples, std::size_t count, int from_rate, int to_rate) {
-  if (from_rate <= 0 || to_rate <= 0 || from_rate > kMaxSampleRate || to_rate > kMaxSampleRate)
-    throw InvalidArgument("resample: sample rates must be in [1, " + std::to_string(kMaxSampleRate) +
+  if (!valid_sample_rate(from_rate) || !valid_sample_rate(to_rate))
+    throw InvalidArgument("resample: sample rates must be in [" + std::to_string(kMinSampleRate) + ", " +
+                          std::to_string(kMaxSampleRate) +
                           "], got " + std::to_string(from_rate) + " -> " + std::to_string(to_rate));
   if (samples == nullptr && count > 0) throw InvalidArgument("resample: samples is null");
   if (from_rate == to_rate || count == 0) return std::vector<float>(samples, samples + count);

@@ -56,8 +56,9 @@ struct Classifier::Impl {
   Classification classify(const float* samples, std::size_t count, int sample_rate) {
     if (samples == nullptr && count > 0) throw InvalidArgument("Classifier::classify: samples is null");
     if (count == 0) throw InvalidArgument("Classifier::classify: empty clip");
-    if (sample_rate < 1 || sample_rate > 768000)
-      throw InvalidArgument("Classifier::classify: sample rate " + std::to_string(sample_rate) + " outside [1, 768000]");
+    if (!valid_sample_rate(sample_rate))
+      throw InvalidArgument("Classifier::classify: sample rate " + std::to_string(sample_rate) + " outside [" +
+                            std::to_string(kMinSampleRate) + ", " + std::to_string(kMaxSampleRate) + "]");
     const FeatureConfig& config = model.feature_config();
     std::vector<float> audio = sample_rate == config.sample_rate
                                    ? std::vector<float>(samples, samples + count)

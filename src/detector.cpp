@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "kws/audio.hpp"
 #include "kws/classifier.hpp"
 #include "kws/error.hpp"
 #include "kws/features.hpp"
@@ -16,7 +17,6 @@ namespace kws {
 
 namespace {
 
-constexpr int kMaxSampleRate = 768000;
 // Resampler output and int16 conversion happen in blocks of this many samples, so push() needs
 // no buffer proportional to the chunk.
 constexpr std::size_t kBlock = 4096;
@@ -66,9 +66,10 @@ struct Detector::Impl {
     const FeatureConfig& config = model.feature_config();
     model_rate = config.sample_rate;
     in_rate = options.sample_rate == 0 ? model_rate : options.sample_rate;
-    if (in_rate < 1 || in_rate > kMaxSampleRate)
-      throw InvalidArgument("DetectorOptions.sample_rate = " + std::to_string(options.sample_rate) +
-                            " outside [1, " + std::to_string(kMaxSampleRate) + "] (or 0 for the model's rate)");
+    if (!valid_sample_rate(in_rate))
+      throw InvalidArgument("DetectorOptions.sample_rate = " + std::to_string(options.sample_rate) + " outside [" +
+                            std::to_string(kMinSampleRate) + ", " + std::to_string(kMaxSampleRate) +
+                            "] (or 0 for the model's rate)");
     check_range(options.stride_seconds, 0.0, 60.0, "stride_seconds");
     check_range(options.smoothing_seconds, 0.0, 60.0, "smoothing_seconds");
     check_range(options.sensitivity, 0.0, 1.0, "sensitivity");

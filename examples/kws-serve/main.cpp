@@ -425,7 +425,7 @@ int main(int argc, char** argv) {
 
   server.Post("/api/stream", guarded([&](const httplib::Request& req, httplib::Response& res,
                                           const httplib::ContentReader&) {
-    const double requested_rate = number_param(req, "rate", 1, 768000).value_or(model_rate);
+    const double requested_rate = number_param(req, "rate", kws::kMinSampleRate, kws::kMaxSampleRate).value_or(model_rate);
     if (requested_rate != std::floor(requested_rate)) throw HttpError{400, "rate must be a whole number of Hz"};
     const int rate = int(requested_rate);
     const std::string format = req.has_param("format") ? req.get_param_value("format") : "f32";

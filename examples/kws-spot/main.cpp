@@ -160,8 +160,9 @@ int main(int argc, char** argv) {
     };
     if (arg == "--model" && has_value) model_arg = argv[++i];
     else if (arg == "--rate" && has_value) {
-      if (!kws_example::parse_int(argv[++i], rate) || rate < 1 || rate > 768000) {
-        std::fprintf(stderr, "kws-spot: --rate needs a sample rate in Hz (1..768000), not '%s'\n", argv[i]);
+      if (!kws_example::parse_int(argv[++i], rate) || !kws::valid_sample_rate(rate)) {
+        std::fprintf(stderr, "kws-spot: --rate needs a sample rate in Hz (%d..%d), not '%s'\n", kws::kMinSampleRate,
+                     kws::kMaxSampleRate, argv[i]);
         return 2;
       }
     } else if (arg == "--format" && has_value) {

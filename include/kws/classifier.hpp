@@ -40,7 +40,7 @@ class Classifier {
   Classifier& operator=(Classifier&&) noexcept;
 
   // samples: mono PCM, float in [-1, 1], at sample_rate Hz. Throws InvalidArgument for an empty
-  // clip or a sample rate outside [1, 768000].
+  // clip or a sample rate outside [kMinSampleRate, kMaxSampleRate] (audio.hpp).
   Classification classify(const float* samples, std::size_t count, int sample_rate);
   Classification classify(const std::vector<float>& samples, int sample_rate) {
     return classify(samples.data(), samples.size(), sample_rate);

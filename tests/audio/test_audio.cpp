@@ -164,6 +164,10 @@ TEST_CASE("resampling to the model rate keeps length and pitch") {
   CHECK(kws::resample(signal.data(), 0, 44100, 16000).empty());
   CHECK_THROWS_AS(kws::resample(signal.data(), signal.size(), 0, 16000), kws::InvalidArgument);
   CHECK_THROWS_AS(kws::resample(signal.data(), signal.size(), 44100, -1), kws::InvalidArgument);
+  CHECK_THROWS_AS(kws::resample(signal.data(), signal.size(), 2, 16000), kws::InvalidArgument);
+  const std::size_t upsampled = kws::resample(signal.data(), 100, kws::kMinSampleRate, 16000).size();
+  CHECK(upsampled >= 1590);
+  CHECK(upsampled <= 1610);
   CHECK_THROWS_AS(kws::resample(nullptr, 10, 44100, 16000), kws::InvalidArgument);
 }
 
@@ -196,6 +200,9 @@ TEST_CASE("bad audio input gets a clear FileError and never a crash") {
   };
   reject_header("zero_channels.wav", wav_header(1, 0, 16000, 16, 8000));
   reject_header("zero_rate.wav", wav_header(1, 1, 0, 16, 8000));
+  // Below kMinSampleRate: taken up to 16 kHz, each of these samples would become 16000.
+  reject_header("one_hertz.wav", wav_header(1, 1, 1, 16, 8000));
+  reject_header("below_floor.wav", wav_header(1, 1, kws::kMinSampleRate - 1, 16, 8000));
   reject_header("unknown_codec.wav", wav_header(0x1234, 1, 16000, 16, 8000));
   reject_header("absurd_channels.wav", wav_header(1, 60000, 16000, 16, 8000));
 

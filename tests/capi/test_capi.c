@@ -243,6 +243,9 @@ static void test_misuse(kws_model* model) {
     CHECK(kws_detector_sample_rate(d, &rate) == KWS_OK && rate == 22050);
     CHECK(kws_detector_sample_rate(NULL, &rate) == KWS_ERROR_INVALID_ARGUMENT);
     kws_detector_free(d);
+    d = NULL;
+    p.sample_rate = KWS_MIN_SAMPLE_RATE - 1;
+    CHECK(kws_detector_create(model, &p, &d) == KWS_ERROR_INVALID_ARGUMENT && d == NULL);
   }
   CHECK(kws_model_num_labels(model, NULL) == KWS_ERROR_INVALID_ARGUMENT);
   CHECK(kws_classify(NULL, &sample, 1, 16000, NULL, scores, 12, NULL) == KWS_ERROR_INVALID_ARGUMENT);
@@ -252,6 +255,12 @@ static void test_misuse(kws_model* model) {
   CHECK(strstr(kws_last_error(), "empty") != NULL);
   CHECK(kws_classify(model, &sample, 1, 0, NULL, scores, 12, NULL) == KWS_ERROR_INVALID_ARGUMENT);
   CHECK(kws_classify(model, &sample, 1, -16000, NULL, scores, 12, NULL) == KWS_ERROR_INVALID_ARGUMENT);
+  /* Below the floor: a fuzzer's 2 Hz call resampled 261 samples into two minutes of audio. */
+  CHECK(kws_classify(model, &sample, 1, 2, NULL, scores, 12, NULL) == KWS_ERROR_INVALID_ARGUMENT);
+  CHECK(kws_classify(model, &sample, 1, KWS_MIN_SAMPLE_RATE - 1, NULL, scores, 12, NULL) == KWS_ERROR_INVALID_ARGUMENT);
+  CHECK(strstr(kws_last_error(), "[1000, 768000]") != NULL);
+  CHECK(kws_classify(model, &sample, 1, KWS_MIN_SAMPLE_RATE, NULL, scores, 12, NULL) == KWS_OK);
+  CHECK(kws_classify(model, &sample, 1, KWS_MAX_SAMPLE_RATE + 1, NULL, scores, 12, NULL) == KWS_ERROR_INVALID_ARGUMENT);
   CHECK(kws_classify(model, &sample, 1, 16000, NULL, NULL, 12, NULL) == KWS_ERROR_INVALID_ARGUMENT);
   CHECK(kws_features(model, &sample, 1, 16000, NULL, 0, NULL, &frames) == KWS_ERROR_INVALID_ARGUMENT);
   CHECK(kws_features(model, &sample, 0, 16000, NULL, 0, &bins, &frames) == KWS_ERROR_INVALID_ARGUMENT);
