@@ -183,6 +183,20 @@ def test_smoke_train_export_classify(tmp_path, monkeypatch):
     assert probabilities.shape == (1, 12) and torch.isfinite(probabilities).all()
     assert model_file.labels[int(probabilities.argmax())] in model_file.labels
 
+    # libkws loads the exported file and classifies as PyTorch does, here and on every
+    # validation clip (eval.json)
+    from kws import runtime
+    with runtime.Model(run_dir / "model.kws") as libkws_model:
+        assert libkws_model.labels == model_file.labels
+        result = libkws_model.classify(clip, 16000)
+    for index, label in enumerate(model_file.labels):
+        assert abs(result.scores[label] - float(probabilities[0, index])) < 1e-3, label
+    agreement = json.loads((run_dir / "eval.json").read_text())["libkws_agreement"]
+    assert [a["set"] for a in agreement] == ["validation"] and agreement[0]["clips"] > 0
+    assert agreement[0]["max_posterior_difference"] < 1e-3
+    # 3 steps leave posteriors close together, so a near-tie may break either way.
+    assert agreement[0]["same_class"] >= 0.9
+
     # resuming a finished run trains no further and keeps the metrics
     assert train.main(["--task", "speech_commands", "--speech-commands", str(root), "--tau", "1",
                        "--epochs", "2", "--batch-size", "8", "--max-steps", "3",

@@ -149,18 +149,42 @@ def evaluate(model, features, labels: np.ndarray, num_classes: int, batch: int =
 
 
 def validation_features(task: TaskData, batcher: FeatureBatcher, augmenter: Augmenter, seed: int):
-    """Fixed (unaugmented) features of every validation set: name -> (features, labels)."""
+    """Fixed (unaugmented) validation sets: name -> (features, labels, waveforms); the waveforms
+    are kept for the check that libkws, from the same audio, agrees with PyTorch."""
     import torch
 
     result = {}
     for name, examples in task.validation.items():
         rng = np.random.default_rng(seed)
-        chunks = []
+        chunks, waves = [], []
         for start in range(0, len(examples), 500):
-            chunks.append(batcher(make_waveforms(examples[start:start + 500], augmenter, rng, False)))
+            waves.append(make_waveforms(examples[start:start + 500], augmenter, rng, False))
+            chunks.append(batcher(waves[-1]))
         features = torch.cat(chunks) if chunks else torch.zeros(0)
-        result[name] = (features, np.array([e.label for e in examples]))
+        waveforms = np.concatenate(waves) if waves else np.zeros((0, augmenter.length), np.float32)
+        result[name] = (features, np.array([e.label for e in examples]), waveforms)
     return result
+
+
+def libkws_agreement(model_path: pathlib.Path, name: str, waveforms: np.ndarray, torch_logits,
+                     sample_rate: int) -> Dict:
+    """libkws (its own features and engine, through the C API: what a user runs) against PyTorch
+    (torchaudio features + BC-ResNet) on the same validation clips: the share of clips where both
+    pick the same class and the largest difference of any posterior."""
+    import torch
+
+    from .. import runtime
+
+    torch_posteriors = torch.softmax(torch_logits.float(), 1).numpy()
+    with runtime.Model(model_path) as model:
+        labels = model.labels
+        libkws_posteriors = np.array([[result.scores[label] for label in labels]
+                                      for result in (model.classify(w, sample_rate) for w in waveforms)],
+                                     dtype=np.float32).reshape(len(waveforms), len(labels))
+    same = (libkws_posteriors.argmax(1) == torch_posteriors.argmax(1)) if len(waveforms) else np.ones(0, bool)
+    return {"set": name, "clips": int(len(waveforms)), "same_class": float(same.mean()) if len(same) else 1.0,
+            "max_posterior_difference": float(np.abs(libkws_posteriors - torch_posteriors).max())
+            if len(waveforms) else 0.0}
 
 
 def plot_run(run_dir: pathlib.Path) -> None:
@@ -313,7 +337,7 @@ def train(args) -> pathlib.Path:
                   "train_loss": float(np.mean(losses)), "train_accuracy": correct / max(1, seen),
                   "epoch_seconds": round(time.time() - epoch_started, 1)}
         confusion = {}
-        for name, (features, labels) in validation.items():
+        for name, (features, labels, _) in validation.items():
             result = evaluate(model, features, labels, num_classes)
             record[f"{name}_accuracy"] = result["accuracy"]
             record[f"{name}_loss"] = result["loss"]
@@ -354,10 +378,22 @@ def finish(args, task: TaskData, model, run_dir: pathlib.Path, validation, main_
     loaded, model_file = load_model_file(run_dir / "model.kws")
     results = {"wall_seconds": round(wall_seconds, 1), "labels": task.labels,
                "data": task.summary(), "validation": {}}
-    for name, (features, labels) in validation.items():
+    agreement = []
+    for name, (features, labels, waveforms) in validation.items():
         result = evaluate(loaded, features, labels, len(task.labels))
         results["validation"][name] = {"accuracy": result["accuracy"], "count": result["count"],
                                        "confusion": result["confusion"]}
+        try:
+            agreement.append(libkws_agreement(run_dir / "model.kws", name, waveforms, result["logits"],
+                                              model_file.feature_config["sample_rate"]))
+        except OSError as error:  # libkws not built: the check is skipped, and says so
+            print(f"[train] libkws agreement not checked: {str(error).splitlines()[0]}", flush=True)
+            break
+    if agreement:
+        results["libkws_agreement"] = agreement
+        print("[train] libkws vs PyTorch on the validation clips: " + "; ".join(
+            f"{a['set']}: same class {100 * a['same_class']:.2f} % of {a['clips']}, "
+            f"max posterior difference {a['max_posterior_difference']:.2g}" for a in agreement), flush=True)
     if task.name.startswith("wakeword"):
         from .evaluate import wakeword_report
 
