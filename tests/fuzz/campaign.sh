@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A long fuzzing campaign: every libFuzzer target for a number of executions (default 10 million),
-# in parallel, on the `fuzz-long` preset (UBSan only: ASan's checks cost several times the
+# in parallel, on the `fuzz-long` preset (UBSan only: ASan's checks halve the
 # executions per second; CI's `fuzz` preset keeps ASan for its 60 s runs). Prints one table row per
 # target; a crash stops that target and leaves its input in build/fuzz-long/campaign/TARGET/,
 # to be added to tests/fuzz/regressions/ with a test that reproduces it.
