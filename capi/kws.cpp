@@ -125,7 +125,6 @@ bool read_params(const Params* given, Params* out, const char* function, kws_sta
 
 static_assert(KWS_MIN_SAMPLE_RATE == kws::kMinSampleRate && KWS_MAX_SAMPLE_RATE == kws::kMaxSampleRate,
               "kws.h and kws/audio.hpp disagree on the sample-rate range");
-bool valid_rate(int32_t rate) { return kws::valid_sample_rate(rate); }
 #define KWS_TEXT(x) #x
 #define KWS_QUOTE(x) KWS_TEXT(x)
 #define KWS_RATE_RANGE "[" KWS_QUOTE(KWS_MIN_SAMPLE_RATE) ", " KWS_QUOTE(KWS_MAX_SAMPLE_RATE) "]"
@@ -166,7 +165,7 @@ kws_status classify_pcm(const char* function, const kws_model* model, const Samp
   if (model == nullptr) return invalid(function, "model is NULL");
   if (count == 0) return invalid(function, "count is 0 (an empty clip has no class)");
   if (samples == nullptr) return invalid(function, "samples is NULL");
-  if (!valid_rate(sample_rate)) return invalid(function, "sample_rate must be in " KWS_RATE_RANGE);
+  if (!kws::valid_sample_rate(sample_rate)) return invalid(function, "sample_rate must be in " KWS_RATE_RANGE);
   if (out_scores == nullptr) return invalid(function, "out_scores is NULL");
   if constexpr (std::is_same_v<Sample, float>) {
     return classify_float(function, model, samples, count, sample_rate, params, out_scores, scores_capacity,
@@ -313,7 +312,7 @@ kws_status kws_features(const kws_model* model, const float* samples, size_t cou
                         size_t out_capacity, size_t* out_bins, size_t* out_frames) {
   KWS_REQUIRE(model != nullptr, "model is NULL");
   KWS_REQUIRE(samples != nullptr || count == 0, "samples is NULL");
-  KWS_REQUIRE(valid_rate(sample_rate), "sample_rate must be in " KWS_RATE_RANGE);
+  KWS_REQUIRE(kws::valid_sample_rate(sample_rate), "sample_rate must be in " KWS_RATE_RANGE);
   KWS_REQUIRE(out_bins != nullptr && out_frames != nullptr, "out_bins or out_frames is NULL");
   return guard(__func__, [&] {
     const kws::FeatureConfig& config = model->model.feature_config();
@@ -400,7 +399,7 @@ kws_status kws_detector_create(const kws_model* model, const kws_detector_params
   const std::size_t labels = model->model.labels().size();
   KWS_REQUIRE(params.thresholds != nullptr || params.thresholds_count == 0, "thresholds is NULL but thresholds_count > 0");
   KWS_REQUIRE(params.thresholds_count <= labels, "thresholds_count exceeds the number of labels");
-  KWS_REQUIRE(params.sample_rate == 0 || valid_rate(params.sample_rate), "sample_rate must be 0 or in " KWS_RATE_RANGE);
+  KWS_REQUIRE(params.sample_rate == 0 || kws::valid_sample_rate(params.sample_rate), "sample_rate must be 0 or in " KWS_RATE_RANGE);
   return guard(__func__, [&] {
     kws::DetectorOptions options;
     options.sample_rate = params.sample_rate;
@@ -518,7 +517,7 @@ kws_status kws_audio_read(const char* path, int32_t target_sample_rate, float** 
                           int32_t* out_sample_rate) {
   KWS_REQUIRE(path != nullptr, "path is NULL");
   KWS_REQUIRE(out_samples != nullptr && out_count != nullptr, "out_samples or out_count is NULL");
-  KWS_REQUIRE(target_sample_rate == 0 || valid_rate(target_sample_rate), "target_sample_rate must be 0 or in " KWS_RATE_RANGE);
+  KWS_REQUIRE(target_sample_rate == 0 || kws::valid_sample_rate(target_sample_rate), "target_sample_rate must be 0 or in " KWS_RATE_RANGE);
   return guard(__func__, [&] {
     kws::AudioReadOptions options;
     options.target_sample_rate = target_sample_rate;
@@ -530,7 +529,7 @@ kws_status kws_audio_read_memory(const void* data, size_t size, int32_t target_s
                                  size_t* out_count, int32_t* out_sample_rate) {
   KWS_REQUIRE(data != nullptr || size == 0, "data is NULL");
   KWS_REQUIRE(out_samples != nullptr && out_count != nullptr, "out_samples or out_count is NULL");
-  KWS_REQUIRE(target_sample_rate == 0 || valid_rate(target_sample_rate), "target_sample_rate must be 0 or in " KWS_RATE_RANGE);
+  KWS_REQUIRE(target_sample_rate == 0 || kws::valid_sample_rate(target_sample_rate), "target_sample_rate must be 0 or in " KWS_RATE_RANGE);
   return guard(__func__, [&] {
     kws::AudioReadOptions options;
     options.target_sample_rate = target_sample_rate;

@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "kws/error.hpp"
+#include "sample_rate.hpp"
 
 namespace kws {
 
@@ -76,8 +77,8 @@ void check_info(const std::string& source, const SF_INFO& info, const AudioReadO
                     source + ": invalid channel count " + std::to_string(info.channels));
   if (!valid_sample_rate(info.samplerate))
     throw FileError(ErrorCode::corrupt_data,
-                    source + ": invalid sample rate " + std::to_string(info.samplerate) + " (libkws reads " +
-                        std::to_string(kMinSampleRate) + " to " + std::to_string(kMaxSampleRate) + " Hz)");
+                    source + ": invalid sample rate " + std::to_string(info.samplerate) + " Hz, outside " +
+                        detail::sample_rate_range());
   if (info.frames < 0)
     throw FileError(ErrorCode::corrupt_data, source + ": invalid frame count");
   if (options.max_seconds > 0 && double(info.frames) / info.samplerate > options.max_seconds)
@@ -85,8 +86,8 @@ void check_info(const std::string& source, const SF_INFO& info, const AudioReadO
                     source + ": " + std::to_string(double(info.frames) / info.samplerate) +
                         " s is longer than the limit of " + std::to_string(options.max_seconds) + " s");
   if (options.target_sample_rate != 0 && !valid_sample_rate(options.target_sample_rate))
-    throw InvalidArgument("target_sample_rate " + std::to_string(options.target_sample_rate) + " is neither 0 nor in [" +
-                          std::to_string(kMinSampleRate) + ", " + std::to_string(kMaxSampleRate) + "]");
+    throw InvalidArgument("target_sample_rate " + std::to_string(options.target_sample_rate) + " is neither 0 nor in " +
+                          detail::sample_rate_range());
 }
 
 Audio decode(const std::string& source, SNDFILE* file, const SF_INFO& info, const AudioReadOptions& options) {
@@ -158,8 +159,8 @@ void write_wav(const std::string& path, const float* samples, std::size_t count,
                WavEncoding encoding) {
   if (samples == nullptr && count > 0) throw InvalidArgument("samples is null");
   if (!valid_sample_rate(sample_rate))
-    throw InvalidArgument("sample rate " + std::to_string(sample_rate) + " outside [" + std::to_string(kMinSampleRate) +
-                          ", " + std::to_string(kMaxSampleRate) + "]");
+    throw InvalidArgument("sample rate " + std::to_string(sample_rate) + " outside " +
+                          detail::sample_rate_range());
   SF_INFO info{};
   info.samplerate = sample_rate;
   info.channels = 1;
@@ -175,9 +176,8 @@ void write_wav(const std::string& path, const float* samples, std::size_t count,
 
 std::vector<float> resample(const float* samples, std::size_t count, int from_rate, int to_rate) {
   if (!valid_sample_rate(from_rate) || !valid_sample_rate(to_rate))
-    throw InvalidArgument("resample: sample rates must be in [" + std::to_string(kMinSampleRate) + ", " +
-                          std::to_string(kMaxSampleRate) +
-                          "], got " + std::to_string(from_rate) + " -> " + std::to_string(to_rate));
+    throw InvalidArgument("resample: sample rates must be in " + detail::sample_rate_range() +
+                          ", got " + std::to_string(from_rate) + " -> " + std::to_string(to_rate));
   if (samples == nullptr && count > 0) throw InvalidArgument("resample: samples is null");
   if (from_rate == to_rate || count == 0) return std::vector<float>(samples, samples + count);
   const double ratio = double(to_rate) / from_rate;

@@ -8,6 +8,7 @@
 #include "kws/audio.hpp"
 #include "kws/error.hpp"
 #include "kws/features.hpp"
+#include "sample_rate.hpp"
 
 namespace kws {
 
@@ -57,8 +58,8 @@ struct Classifier::Impl {
     if (samples == nullptr && count > 0) throw InvalidArgument("Classifier::classify: samples is null");
     if (count == 0) throw InvalidArgument("Classifier::classify: empty clip");
     if (!valid_sample_rate(sample_rate))
-      throw InvalidArgument("Classifier::classify: sample rate " + std::to_string(sample_rate) + " outside [" +
-                            std::to_string(kMinSampleRate) + ", " + std::to_string(kMaxSampleRate) + "]");
+      throw InvalidArgument("Classifier::classify: sample rate " + std::to_string(sample_rate) + " outside " +
+                            detail::sample_rate_range());
     const FeatureConfig& config = model.feature_config();
     std::vector<float> audio = sample_rate == config.sample_rate
                                    ? std::vector<float>(samples, samples + count)

@@ -11,6 +11,7 @@
 #include "kws/classifier.hpp"
 #include "kws/error.hpp"
 #include "kws/features.hpp"
+#include "sample_rate.hpp"
 #include "stream_resampler.hpp"
 
 namespace kws {
@@ -67,9 +68,8 @@ struct Detector::Impl {
     model_rate = config.sample_rate;
     in_rate = options.sample_rate == 0 ? model_rate : options.sample_rate;
     if (!valid_sample_rate(in_rate))
-      throw InvalidArgument("DetectorOptions.sample_rate = " + std::to_string(options.sample_rate) + " outside [" +
-                            std::to_string(kMinSampleRate) + ", " + std::to_string(kMaxSampleRate) +
-                            "] (or 0 for the model's rate)");
+      throw InvalidArgument("DetectorOptions.sample_rate = " + std::to_string(options.sample_rate) + " outside " +
+                            detail::sample_rate_range() + " (or 0 for the model's rate)");
     check_range(options.stride_seconds, 0.0, 60.0, "stride_seconds");
     check_range(options.smoothing_seconds, 0.0, 60.0, "smoothing_seconds");
     check_range(options.sensitivity, 0.0, 1.0, "sensitivity");

@@ -21,7 +21,7 @@ shared=${KWS_SHARED_DATA:-../shared/data}
 cmake --preset fuzz-long >/dev/null
 cmake --build --preset fuzz-long -j "$(nproc)" >/dev/null
 out=build/fuzz-long/campaign
-bin=build/fuzz-long/tests/fuzz
+bin=$PWD/build/fuzz-long/tests/fuzz
 
 seed() {  # seed TARGET: the ctest's seed files into the target's corpus
   local corpus=$out/$1/corpus
@@ -46,7 +46,7 @@ for target in "${targets[@]}"; do
   max_len=16384
   [ "$target" = fuzz_model_loader ] && max_len=262144
   (cd "$out/$target" &&
-   exec "../../tests/fuzz/$target" corpus -runs="$runs" -max_len=$max_len -rss_limit_mb=2048 \
+   exec "$bin/$target" corpus -runs="$runs" -max_len=$max_len -rss_limit_mb=2048 \
      -timeout=20 -print_final_stats=1 -artifact_prefix=artifacts/ \
      ${KWS_FUZZ_MAX_SECONDS:+-max_total_time=$KWS_FUZZ_MAX_SECONDS} >fuzz.log 2>&1) &
   pids[$target]=$!

@@ -166,25 +166,29 @@ def validation_features(task: TaskData, batcher: FeatureBatcher, augmenter: Augm
     return result
 
 
-def libkws_agreement(model_path: pathlib.Path, name: str, waveforms: np.ndarray, torch_logits,
-                     sample_rate: int) -> Dict:
+def libkws_agreement(model_path: pathlib.Path, sets, sample_rate: int) -> List[Dict]:
     """libkws (its own features and engine, through the C API: what a user runs) against PyTorch
-    (torchaudio features + BC-ResNet) on the same validation clips: the share of clips where both
-    pick the same class and the largest difference of any posterior."""
+    (torchaudio features + BC-ResNet) on the same validation clips. ``sets``: (name, waveforms,
+    PyTorch logits) per validation set. Per set: the share of clips where both pick the same
+    class and the largest difference of any posterior. Raises OSError where libkws is not built."""
     import torch
 
     from .. import runtime
 
-    torch_posteriors = torch.softmax(torch_logits.float(), 1).numpy()
+    agreement = []
     with runtime.Model(model_path) as model:
-        labels = model.labels
-        libkws_posteriors = np.array([[result.scores[label] for label in labels]
-                                      for result in (model.classify(w, sample_rate) for w in waveforms)],
-                                     dtype=np.float32).reshape(len(waveforms), len(labels))
-    same = (libkws_posteriors.argmax(1) == torch_posteriors.argmax(1)) if len(waveforms) else np.ones(0, bool)
-    return {"set": name, "clips": int(len(waveforms)), "same_class": float(same.mean()) if len(same) else 1.0,
-            "max_posterior_difference": float(np.abs(libkws_posteriors - torch_posteriors).max())
-            if len(waveforms) else 0.0}
+        for name, waveforms, torch_logits in sets:
+            torch_posteriors = torch.softmax(torch_logits.float(), 1).numpy()
+            libkws_posteriors = np.array(
+                [[result.scores[label] for label in model.labels]
+                 for result in (model.classify(w, sample_rate) for w in waveforms)],
+                dtype=np.float32).reshape(len(waveforms), len(model.labels))
+            same = libkws_posteriors.argmax(1) == torch_posteriors.argmax(1)
+            agreement.append({"set": name, "clips": int(len(waveforms)),
+                              "same_class": float(same.mean()) if len(same) else 1.0,
+                              "max_posterior_difference": float(np.abs(libkws_posteriors - torch_posteriors).max())
+                              if len(waveforms) else 0.0})
+    return agreement
 
 
 def plot_run(run_dir: pathlib.Path) -> None:
@@ -378,17 +382,17 @@ def finish(args, task: TaskData, model, run_dir: pathlib.Path, validation, main_
     loaded, model_file = load_model_file(run_dir / "model.kws")
     results = {"wall_seconds": round(wall_seconds, 1), "labels": task.labels,
                "data": task.summary(), "validation": {}}
-    agreement = []
+    sets = []
     for name, (features, labels, waveforms) in validation.items():
         result = evaluate(loaded, features, labels, len(task.labels))
         results["validation"][name] = {"accuracy": result["accuracy"], "count": result["count"],
                                        "confusion": result["confusion"]}
-        try:
-            agreement.append(libkws_agreement(run_dir / "model.kws", name, waveforms, result["logits"],
-                                              model_file.feature_config["sample_rate"]))
-        except OSError as error:  # libkws not built: the check is skipped, and says so
-            print(f"[train] libkws agreement not checked: {str(error).splitlines()[0]}", flush=True)
-            break
+        sets.append((name, waveforms, result["logits"]))
+    try:
+        agreement = libkws_agreement(run_dir / "model.kws", sets, model_file.feature_config["sample_rate"])
+    except OSError as error:  # libkws not built: the check is skipped, and says so
+        print(f"[train] libkws agreement not checked: {str(error).splitlines()[0]}", flush=True)
+        agreement = []
     if agreement:
         results["libkws_agreement"] = agreement
         print("[train] libkws vs PyTorch on the validation clips: " + "; ".join(
