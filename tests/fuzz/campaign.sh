@@ -9,32 +9,25 @@
 #
 # Seeds are those of the ctests (golden model files, the bundled recording, a few real clips from
 # ../shared/data when present, and tests/fuzz/regressions); a corpus left by an earlier campaign
-# is kept and grows. KWS_FUZZ_MAX_SECONDS caps each target's time (default: none).
+# is kept and grows. KWS_FUZZ_MAX_SECONDS caps each target's time (default: none);
+# the seed list comes from the fuzz-long configure (KWS_SHARED_DATA_DIR moves ../shared/data).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 runs=${1:-10000000}
 shift || true
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(fuzz_model_loader fuzz_audio_reader fuzz_capi)
-shared=${KWS_SHARED_DATA:-../shared/data}
 
 cmake --preset fuzz-long >/dev/null
 cmake --build --preset fuzz-long -j "$(nproc)" >/dev/null
 out=build/fuzz-long/campaign
 bin=$PWD/build/fuzz-long/tests/fuzz
 
-seed() {  # seed TARGET: the ctest's seed files into the target's corpus
-  local corpus=$out/$1/corpus
+seed() {  # seed TARGET: the ctest's seed files (listed by tests/fuzz/CMakeLists.txt) into its corpus
+  local corpus=$out/$1/corpus seeds=()
   mkdir -p "$corpus" "$out/$1/artifacts"
-  if [ "$1" = fuzz_model_loader ]; then
-    cp -n tests/model/golden/bcresnet_tau1.kws tests/model/golden/bcresnet_tau1.5.kws "$corpus/"
-  else
-    cp -n examples/data/yes_no_up_down.wav "$corpus/"
-    local clips=()
-    [ -d "$shared" ] && mapfile -t clips < <(find "$shared/gsc_v2_test_a/yes" \
-      "$shared/wakewords/computer" -name '*.flac' 2>/dev/null | sort)
-    [ ${#clips[@]} -eq 0 ] || cp -n "${clips[@]:0:4}" "$corpus/"
-  fi
+  mapfile -t seeds < "$bin/$1.seeds"
+  [ ${#seeds[@]} -eq 0 ] || cp -n "${seeds[@]}" "$corpus/"
   [ -d tests/fuzz/regressions ] && cp -n tests/fuzz/regressions/* "$corpus/" 2>/dev/null || true
 }
 
