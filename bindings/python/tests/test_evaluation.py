@@ -360,3 +360,37 @@ def test_speaker_split(tmp_path):
     assert not speakers(low) & speakers(high)
     assert all(low_ := [c for c in low.speech if fractions[sources.speaker_id(c.path)] < cut]) and \
         len(low_) == len(low.speech)
+
+
+def test_other_firing_settings_replay_like_the_detector(synthetic_stream):
+    """`tune` replays min_consecutive and refractory on posteriors recorded under other ones:
+    the replay must give what the true detector gives with those settings."""
+    pcm, rate = stream.read_wav(synthetic_stream)
+    truth = stream.load_truth(synthetic_stream.with_suffix(".json"))
+    recorded = evaluate.Evaluation(MODEL, pcm, rate, truth, detect.DetectorSettings())
+    recorded.detect({k: 0.3 for k in evaluate.keywords_of(recorded.model)}, record=True)
+    thresholds = {k: 0.3 for k in recorded.keywords}
+    compared = 0
+    for count, quiet in ((2, 0.3), (3, 1.5), (1, 0.0)):
+        variant = recorded.with_firing(count, quiet)
+        replayed = variant.events_at([thresholds], "replay")[0]
+        rerun, _, _ = detect.run_detector(recorded.model, pcm, rate, variant.settings, thresholds,
+                                          record=False)
+        assert detect.same_events(replayed, rerun), (count, quiet)
+        compared += len(rerun)
+    assert compared > 0
+
+
+def test_tune_ranks_every_combination(synthetic_stream, tmp_path, capsys):
+    out = tmp_path / "tune.json"
+    assert cli.main(["tune", "--model", str(MODEL), "--stream", str(synthetic_stream), "--quiet",
+                     "--smoothing-values", "0.1,0.3", "--min-consecutive-values", "1,2",
+                     "--refractory-values", "0.5,1", "--target-fa-per-hour", "1000",
+                     "--out", str(out)]) == 0
+    rows = json.loads(out.read_text())["rows"]
+    assert len(rows) == 8
+    assert {(r["smoothing_seconds"], r["min_consecutive"], r["refractory_seconds"]) for r in rows} == \
+        {(s, c, q) for s in (0.1, 0.3) for c in (1, 2) for q in (0.5, 1.0)}
+    misses = [r["miss_rate"] for r in rows if r["miss_rate"] is not None]
+    assert misses == sorted(misses)
+    assert "best at <= 1000 FA/h" in capsys.readouterr().out

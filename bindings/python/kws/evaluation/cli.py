@@ -79,12 +79,15 @@ def cmd_build_stream(args) -> int:
         source = sources.open_source(args.source, keywords, variants=args.variants)
         if args.speakers:
             source = sources.filter_speakers(source, *sources.parse_speakers(args.speakers))
+        if args.other_speech:
+            source = sources.add_other_speech(source, args.other_speech.split(","))
         noise = sources.open_noise(args.noise, source)
     except sources.SourceError as error:
         print(f"build-stream: {error}", file=sys.stderr)
         return 2
     config = stream.StreamConfig(duration_s=args.duration, keywords_per_minute=args.keywords_per_minute,
-                                 speech_per_minute=args.speech_per_minute, snr_db=args.snr,
+                                 speech_per_minute=args.speech_per_minute,
+                                 sentences_per_minute=args.sentences_per_minute, snr_db=args.snr,
                                  min_gap_s=args.min_gap, sample_rate=args.sample_rate, seed=args.seed,
                                  noise_level_dbfs=args.noise_level, pad_s=args.pad)
     started = time.perf_counter()
@@ -98,8 +101,10 @@ def cmd_build_stream(args) -> int:
     json_path, csv_path = stream.write_stream(pathlib.Path(args.out), pcm, truth)
     counts = ", ".join(f"{k} {v}" for k, v in truth["keyword_counts"].items())
     speech = sum(1 for o in truth["occurrences"] if o["kind"] == "speech")
+    speech_s = sum(o["end_s"] - o["start_s"] for o in truth["occurrences"] if o["kind"] == "speech")
     print(f"{args.out}: {truth['duration_s'] / 60:.1f} min at {truth['sample_rate']} Hz, "
-          f"{sum(truth['keyword_counts'].values())} keywords ({counts}), {speech} non-keyword words, "
+          f"{sum(truth['keyword_counts'].values())} keywords ({counts}), {speech} other utterances "
+          f"({speech_s / 60:.1f} min of other speech), "
           f"{source.description} over {noise.description}, SNR {config.snr_db[0]:g}-{config.snr_db[1]:g} dB, "
           f"seed {config.seed} ({time.perf_counter() - started:.1f} s)")
     print(f"ground truth: {json_path}, {csv_path}")
@@ -293,6 +298,73 @@ def cmd_calibrate(args) -> int:
     return 0
 
 
+# ---- tune ----------------------------------------------------------------------------------------
+
+def _numbers(kind):
+    def parse(text: str) -> tuple:
+        try:
+            values = tuple(kind(x) for x in text.split(",") if x.strip())
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r}: expected comma-separated numbers")
+        if not values or any(v < 0 for v in values):
+            raise argparse.ArgumentTypeError(f"{text!r}: expected non-negative numbers")
+        return values
+    return parse
+
+
+def tune_detector(model_path, pcm, rate, truth, base: DetectorSettings, smoothing, min_consecutive,
+                  refractory, target_fa_per_hour: float, tolerance: float = 1.0,
+                  show_progress: bool = False) -> List[dict]:
+    """The DET of every combination of the detector's firing settings on one stream: one
+    recorded detector pass per smoothing span, the others replayed on its posteriors. Per
+    combination: the lowest miss rate of the uniform-threshold sweep within the target false-alarm
+    rate (picked on this stream: use a calibration stream, not the test stream), sorted best
+    first."""
+    import dataclasses
+    rows = []
+    for smooth in smoothing:
+        settings = dataclasses.replace(base, smoothing_seconds=float(smooth))
+        recorded = evaluate.Evaluation(model_path, pcm, rate, truth, settings, tolerance,
+                                       show_progress=show_progress)
+        recorded.detect(None, record=True, label=f"smoothing {smooth:g} s")
+        if not recorded.replay_verified:
+            raise RuntimeError("the posterior replay did not reproduce the detector")
+        for count in min_consecutive:
+            for quiet in refractory:
+                evaluation = recorded.with_firing(count, quiet)
+                sweep = evaluation.sweep(detect.default_sweep(), "replay")
+                point = next(p for p in evaluate.operating_points(sweep, (target_fa_per_hour,))
+                             if p["label"] == "all")
+                rows.append({"smoothing_seconds": float(smooth), "min_consecutive": int(count),
+                             "refractory_seconds": float(quiet), **point})
+    return sorted(rows, key=lambda r: (r["miss_rate"] is None, r["miss_rate"] or 0.0))
+
+
+def cmd_tune(args) -> int:
+    pcm, rate, truth, _ = _load_stream(args)
+    started = time.perf_counter()
+    rows = tune_detector(args.model, pcm, rate, truth, _settings(args), args.smoothing_values,
+                         args.min_consecutive_values, args.refractory_values,
+                         args.target_fa_per_hour, args.tolerance, show_progress=not args.quiet)
+    print(f"{'smoothing s':>12}{'min_consecutive':>16}{'refractory s':>13}{'miss %':>8}"
+          f"{'FA/h':>7}{'threshold':>10}")
+    for r in rows:
+        miss = f"{100 * r['miss_rate']:.1f}" if r["miss_rate"] is not None else "-"
+        fa = f"{r['fa_per_hour']:.2f}" if r["fa_per_hour"] is not None else "-"
+        threshold = f"{r['threshold']:.4g}" if r["threshold"] is not None else "-"
+        print(f"{r['smoothing_seconds']:>12g}{r['min_consecutive']:>16}{r['refractory_seconds']:>13g}"
+              f"{miss:>8}{fa:>7}{threshold:>10}")
+    if args.out:
+        pathlib.Path(args.out).write_text(json.dumps({"stream": str(args.stream), "model": str(args.model),
+                                                      "target_fa_per_hour": args.target_fa_per_hour,
+                                                      "rows": rows}, indent=1, default=_json_default) + "\n")
+    print(f"best at <= {args.target_fa_per_hour:g} FA/h on {args.stream} (uniform threshold, picked "
+          f"on this stream): smoothing {rows[0]['smoothing_seconds']:g} s, min_consecutive "
+          f"{rows[0]['min_consecutive']}, refractory {rows[0]['refractory_seconds']:g} s "
+          f"({time.perf_counter() - started:.0f} s)")
+    return 0
+
+
 # ---- parser --------------------------------------------------------------------------------------
 
 def parser() -> argparse.ArgumentParser:
@@ -321,6 +393,11 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--duration", type=_duration, default=600.0, help="e.g. 600, 60m, 1h (default 10 min)")
     build.add_argument("--keywords-per-minute", type=float, default=10.0)
     build.add_argument("--speech-per-minute", type=float, default=5.0, help="non-keyword words per minute")
+    build.add_argument("--other-speech", help="comma-separated other speech from ../shared/data added "
+                       "to the source: " + ", ".join(f"{k} ({v[2]})" for k, v in sources.OTHER_SPEECH.items())
+                       + "; NAME:SALT:LOW:HIGH keeps those speakers (as --speakers, which does not apply to these)")
+    build.add_argument("--sentences-per-minute", type=float, default=0.0,
+                       help="long utterances (--other-speech librispeech) per minute, each placed whole")
     build.add_argument("--snr", type=_pair, default=(5.0, 20.0), help="SNR range in dB, LOW,HIGH (default 5,20)")
     build.add_argument("--min-gap", type=float, default=2.0, help="seconds of background between items (default 2)")
     build.add_argument("--sample-rate", type=int, default=16000)
@@ -374,6 +451,25 @@ def parser() -> argparse.ArgumentParser:
     cal.add_argument("--quiet", action="store_true")
     _detector_flags(cal)
     cal.set_defaults(func=cmd_calibrate)
+
+    tune = commands.add_parser("tune", help="compare the detector's firing settings on a stream",
+                               description="For every combination of --smoothing-values, "
+                               "--min-consecutive-values and --refractory-values: the lowest miss "
+                               "rate of the DET (one threshold for all keywords) within "
+                               "--target-fa-per-hour. One detector pass per smoothing span; the "
+                               "rest is replayed. Tune on a calibration stream, report on another.")
+    tune.add_argument("--model", required=True)
+    tune.add_argument("--stream", required=True)
+    tune.add_argument("--truth")
+    tune.add_argument("--target-fa-per-hour", type=float, default=1.0)
+    tune.add_argument("--smoothing-values", type=_numbers(float), default=(0.1, 0.3, 0.5, 1.0))
+    tune.add_argument("--min-consecutive-values", type=_numbers(int), default=(1, 2, 3))
+    tune.add_argument("--refractory-values", type=_numbers(float), default=(0.3, 0.5, 1.0))
+    tune.add_argument("--tolerance", type=float, default=1.0)
+    tune.add_argument("--out", help="also write the rows as JSON")
+    tune.add_argument("--quiet", action="store_true")
+    _detector_flags(tune)
+    tune.set_defaults(func=cmd_tune)
     return top
 
 

@@ -74,6 +74,17 @@ class Evaluation:
             self.replay_verified = trace.complete and detect.same_events(replayed[0], fired)
         return fired, wall
 
+    def with_firing(self, min_consecutive: int, refractory_seconds: float) -> "Evaluation":
+        """This evaluation under other firing settings, sharing its model and recorded posteriors
+        (the posteriors do not depend on min_consecutive or refractory, only the replay does)."""
+        import copy
+        import dataclasses
+        other = copy.copy(self)
+        other.settings = dataclasses.replace(self.settings, min_consecutive=int(min_consecutive),
+                                             refractory_seconds=float(refractory_seconds))
+        other.geo = detect.geometry(self.model, other.settings)
+        return other
+
     def replay_effective(self, effective: np.ndarray) -> List[List[Fired]]:
         return detect.replay(self.trace, self.model.labels, effective, self.geo,
                              self.settings.min_consecutive)

@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import shared_data
 
-AUDIO_SUFFIXES = (".wav", ".flac", ".ogg")
+from ..training.audio import AUDIO_SUFFIXES
 #: The ten command words of the 12-class Speech Commands task.
 GSC_KEYWORDS = ("yes", "no", "up", "down", "left", "right", "on", "off", "stop", "go")
 #: Non-keyword words for synthetic streams (Speech Commands' auxiliary words and a few more).
@@ -44,6 +44,9 @@ class ClipSource:
     keywords: Dict[str, List[Clip]]
     speech: List[Clip]
     root: str = ""
+    #: Long utterances of other speech (read sentences, seconds each): a live stream is mostly
+    #: people talking. build-stream places them at their own rate (sentences_per_minute).
+    sentences: List[Clip] = field(default_factory=list)
     _tempdir: Optional[tempfile.TemporaryDirectory] = field(default=None, repr=False)
 
     def close(self) -> None:
@@ -161,6 +164,38 @@ def synthetic_source(keywords: Sequence[str] = GSC_KEYWORDS,
                       _tempdir=tempdir)
 
 
+#: --other-speech: non-keyword speech from ../shared/data added to any source.
+OTHER_SPEECH = {
+    "librispeech": ("librispeech/train-clean-5", "sentences", "read English sentences (LibriSpeech)"),
+    "arabic": ("arabic_speech_commands/validation", "speech", "Arabic words"),
+    "alexa": ("wakewords/alexa", "speech", "alexa recordings"),
+}
+
+
+def add_other_speech(source: ClipSource, specs: Sequence[str]) -> ClipSource:
+    """Adds other speech to ``source``, each spec NAME or NAME:SALT:LOW:HIGH (a key of
+    OTHER_SPEECH, and the speakers to keep, as --speakers): LibriSpeech as sentences, the others
+    as words. Call after filter_speakers, which does not touch them."""
+    for spec in specs:
+        name, _, speakers = spec.partition(":")
+        if name not in OTHER_SPEECH:
+            raise SourceError(f"--other-speech {spec}: expected one of {', '.join(OTHER_SPEECH)}, "
+                              f"optionally with :SALT:LOW:HIGH")
+        folder, kind, description = OTHER_SPEECH[name]
+        data = _shared(folder)
+        clips = _clips(data / folder, data, "_unknown_", "speech", name)
+        if speakers:
+            salt, low, high = parse_speakers(speakers)
+            clips = [c for c in clips if low <= speaker_fraction(speaker_id(c.path), salt) < high]
+            description += f" (speakers {salt}:{low:g}-{high:g})"
+        if not clips:
+            raise SourceError(f"--other-speech {spec}: no audio under {data / folder}"
+                              + (" from those speakers" if speakers else ""))
+        getattr(source, kind).extend(clips)
+        source.description += f" + {description}"
+    return source
+
+
 def open_source(spec: str, keywords: Optional[Sequence[str]] = None,
                 variants: int = 6) -> ClipSource:
     """--source: auto (gsc if shared data is present, else synthetic), gsc, computer/alexa (a
@@ -229,12 +264,9 @@ def active_region(samples: np.ndarray, sample_rate: int) -> tuple:
 
 
 def speaker_id(path) -> str:
-    """Speaker of a Speech Commands file (the hash before ``_nohash_``); for other names the part
-    before the first underscore (a wake-word recording's whole file name)."""
-    stem = pathlib.Path(path).stem
-    if "_nohash_" in stem:
-        return stem.split("_nohash_")[0].split("_")[-1]
-    return stem.split("_")[0]
+    """The speaker of a recording, as training splits them (kws.training.speech_commands)."""
+    from ..training.speech_commands import speaker_id as training_speaker_id
+    return training_speaker_id(path)
 
 
 def speaker_fraction(speaker: str, salt: str = "") -> float:
@@ -265,5 +297,6 @@ def filter_speakers(source: ClipSource, salt: str, low: float, high: float) -> C
         raise SourceError(f"no clips of {empty} from speakers in [{low}, {high}) (salt {salt!r})")
     source.keywords = keywords
     source.speech = [c for c in source.speech if keep(c)]
+    source.sentences = [c for c in source.sentences if keep(c)]
     source.description += f" (speakers {salt}:{low:g}-{high:g})"
     return source

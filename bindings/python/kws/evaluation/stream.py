@@ -35,6 +35,8 @@ class StreamConfig:
     duration_s: float = 600.0
     keywords_per_minute: float = 10.0
     speech_per_minute: float = 5.0
+    #: Long utterances (ClipSource.sentences) per minute; each is placed whole.
+    sentences_per_minute: float = 0.0
     snr_db: Tuple[float, float] = (5.0, 20.0)
     min_gap_s: float = 2.0
     sample_rate: int = 16000
@@ -126,6 +128,8 @@ def _plan(config: StreamConfig, source: ClipSource, rng: np.random.Generator) ->
     order = [order[i] for i in rng.permutation(len(order))] if order else []
     items = [draw(label, source.keywords[label]) for label in order]
     items += [draw("_speech_", source.speech) for _ in range(n_speech)]
+    n_sentences = int(round(config.sentences_per_minute * minutes)) if source.sentences else 0
+    items += [draw("_sentence_", source.sentences) for _ in range(n_sentences)]
     return [items[i] for i in rng.permutation(len(items))] if items else []
 
 
@@ -220,7 +224,7 @@ def build_stream(source: ClipSource, noise: NoiseSource, config: StreamConfig,
         "source": {"name": source.name, "description": source.description, "root": source.root,
                    "keywords": sorted(source.keywords),
                    "clips": {k: len(v) for k, v in sorted(source.keywords.items())},
-                   "speech_clips": len(source.speech)},
+                   "speech_clips": len(source.speech), "sentence_clips": len(source.sentences)},
         "noise": noise_info, "gain": gain,
         "keyword_counts": dict(sorted(keyword_counts.items())),
         "occurrences": occurrences,

@@ -24,7 +24,7 @@ import numpy as np
 
 from .. import shared_data
 from . import speech_commands as sc
-from .audio import Progress, SAMPLE_RATE, read_audio, to_float, to_int16
+from .audio import AUDIO_SUFFIXES, SAMPLE_RATE, read_many, to_float, to_int16
 from .augment import Augmenter, AugmentConfig, fit_length, place
 from .synth import is_heldout_voice, synthesize
 from .wordlists import COMMANDS_EN, negative_words, running_speech
@@ -33,6 +33,8 @@ REPO_ROOT = shared_data.REPO_ROOT
 SILENCE, UNKNOWN = sc.SILENCE, sc.UNKNOWN
 #: A keyword render must fit this many samples (slower ones are sped up to fit).
 MAX_KEYWORD_SAMPLES = int(0.95 * SAMPLE_RATE)
+#: Clips longer than this many windows are cropped to it before augmentation (training only).
+LONG_CLIP = 1.25
 
 
 class DataMissing(RuntimeError):
@@ -74,6 +76,8 @@ class TaskData:
     noises: List[np.ndarray] = field(default_factory=list)
     babble: List[np.ndarray] = field(default_factory=list)
     notes: Dict[str, object] = field(default_factory=dict)
+    #: Examples per epoch when every pool has a fractional share (None: from the fixed pools).
+    epoch_size: Optional[int] = None
 
     def summary(self) -> Dict[str, object]:
         return {"task": self.name, "labels": self.labels,
@@ -88,13 +92,8 @@ def _hash_fraction(text: str) -> float:
 
 
 def _load_files(paths: Sequence[pathlib.Path], label: str = "load") -> List[np.ndarray]:
-    bar = Progress(len(paths), label)
-    clips = []
-    for path in paths:
-        clips.append(to_int16(read_audio(path)))
-        bar.update()
-    bar.close()
-    return clips
+    """The files as 16 kHz int16, decoded once and cached (audio.read_many)."""
+    return read_many(paths, label)
 
 
 def load_noises(extra: Sequence[pathlib.Path] = ()) -> List[np.ndarray]:
@@ -139,44 +138,148 @@ def _silence_examples(count: int, label: int, augmenter: Augmenter, seed: int) -
             for _ in range(count)]
 
 
+#: Share of the speakers (sha1("kws" + speaker)) that commands_en never trains on, in
+#: gsc_v2_test_a and LibriSpeech: [0, 0.15) builds the calibration stream, [0.15, 0.3) the test
+#: stream (see README), and the gsc_v2_test_a ones are the real_val set.
+HELDOUT_SALT = "kws"
+#: One epoch of commands_en, by pool: each keyword 5 %, other speech 42 %, silence 8 %.
+COMMANDS_EN_SHARE = {"keyword": 0.50, "librispeech": 0.15, "other_words": 0.12,
+                     "synthetic_other": 0.09, "fragments": 0.06, "silence": 0.08}
+
+
+def audio_files(folder: pathlib.Path) -> List[pathlib.Path]:
+    """Every audio file (audio.AUDIO_SUFFIXES) under ``folder``, sorted."""
+    return sorted(p for p in pathlib.Path(folder).rglob("*")
+                  if p.is_file() and p.suffix.lower() in AUDIO_SUFFIXES)
+
+
+def librispeech_split(fraction: float) -> Dict[str, List[pathlib.Path]]:
+    """Mini LibriSpeech utterances by reader: {"training": [...], "validation": [...]}, a reader
+    in validation when sha1(HELDOUT_SALT + reader) < ``fraction`` (as split_by_speaker)."""
+    files = audio_files(require_shared("librispeech"))
+    entries = [sc.Entry(path, "librispeech", UNKNOWN, sc.speaker_id(path), "") for path in files]
+    split = sc.split_by_speaker(entries, fraction, salt=HELDOUT_SALT)
+    return {side: [e.path for e in entries] for side, entries in split.items()}
+
+
+def _fragments(clips: Sequence[np.ndarray], count: int, label: int, seed: int) -> List[Example]:
+    """Keyword fragments as _unknown_: the first or last 25-40 % of a keyword's speech (a word
+    that only starts or ends like a keyword must not fire)."""
+    from .audio import trim_silence
+
+    rng = np.random.default_rng(seed)
+    out = []
+    for index in rng.choice(len(clips), size=min(count, len(clips)), replace=False):
+        speech = trim_silence(to_float(clips[index]), margin=0)
+        if speech.size < 1600:
+            continue
+        keep = int(speech.size * rng.uniform(0.25, 0.4))
+        piece = speech[:keep] if rng.random() < 0.5 else speech[-keep:]
+        out.append(Example(to_int16(piece), label, "fragment", "fragment"))
+    return out
+
+
 def commands_en(args) -> TaskData:
+    """The 12-class task from real speech: gsc_train (its validation_list speakers validate),
+    gsc_v2_test_a (30 % of its speakers held out), LibriSpeech sentences, Arabic words and the
+    wake-word recordings as other speech, synthetic renders for the keywords with few real clips
+    (on, off) and for other words and sentences, keyword fragments, noise and silence."""
     labels = list(sc.LABELS_12)
-    pools = {"keyword": [], "real": [], "unknown": [], "silence": []}
-    validation = {"real_val": [], "synth_heldout": []}
+    unknown, silence = labels.index(UNKNOWN), labels.index(SILENCE)
+    synthetic = {"keyword": [], "unknown": []}
+    validation = {"real_val": [], "gsc_train_val": [], "librispeech_heldout": [],
+                  "synth_heldout": []}
     babble: List[np.ndarray] = []
     _synthetic(COMMANDS_EN, labels, args.keyword_renders, args.negatives, args.negative_renders,
-               args.sentences, args.sentence_renders, args.seed, args.cache_dir, pools,
+               args.sentences, args.sentence_renders, args.seed, args.cache_dir, synthetic,
                validation, babble)
     noises = load_noises()
-    notes = {}
-    if not args.synthetic_only:
-        tree = sc.SpeechCommands(require_shared("gsc_v2_test_a"), COMMANDS_EN)
-        split = sc.split_by_speaker(tree.entries, args.real_validation_fraction, salt="kws")
-        clips = _load_files([e.path for e in tree.entries], "gsc_v2_test_a")
-        by_path = {e.path: clip for e, clip in zip(tree.entries, clips)}
-        for side, entries in split.items():
-            for entry in entries:
-                example = Example(by_path[entry.path], labels.index(entry.label), "gsc", entry.speaker)
-                if side == "validation":
-                    validation["real_val"].append(example)
-                elif entry.label == SILENCE:
-                    pools["silence"].append(example)
-                    noises.append(to_float(example.audio))
-                elif entry.label == UNKNOWN:
-                    pools["unknown"].append(example)
-                else:
-                    pools["real"].append(example)
-        notes["real_speakers"] = {side: len({e.speaker for e in entries})
-                                  for side, entries in split.items()}
+    notes: Dict[str, object] = {}
+    pools: Dict[str, List[Example]] = {f"keyword_{w}": [] for w in COMMANDS_EN}
+    pools.update({"librispeech": [], "other_words": [], "synthetic_other": synthetic["unknown"],
+                  "fragments": [], "silence": []})
+    real_keywords: Dict[str, List[Example]] = {w: [] for w in COMMANDS_EN}
+    if args.synthetic_only:
+        raise DataMissing("commands_en is trained on real speech; --synthetic-only is for wakeword")
+
+    train_tree = sc.SpeechCommands(require_shared("gsc_train"), COMMANDS_EN)
+    clips = _load_files([e.path for e in train_tree.entries], "gsc_train")
+    for entry, clip in zip(train_tree.entries, clips):
+        example = Example(clip, labels.index(entry.label), "gsc_train", entry.speaker)
+        if entry.split == "validation":
+            validation["gsc_train_val"].append(example)
+        else:
+            real_keywords[entry.label].append(example)
+
+    tree = sc.SpeechCommands(require_shared("gsc_v2_test_a"), COMMANDS_EN)
+    split = sc.split_by_speaker(tree.entries, args.real_validation_fraction, salt=HELDOUT_SALT)
+    clips = _load_files([e.path for e in tree.entries], "gsc_v2_test_a")
+    by_path = {e.path: clip for e, clip in zip(tree.entries, clips)}
+    for side, entries in split.items():
+        for entry in entries:
+            example = Example(by_path[entry.path], labels.index(entry.label), "gsc", entry.speaker)
+            if side == "validation":
+                validation["real_val"].append(example)
+            elif entry.label == SILENCE:
+                pools["silence"].append(example)
+                noises.append(to_float(example.audio))
+            elif entry.label == UNKNOWN:
+                pools["other_words"].append(example)
+            else:
+                real_keywords[entry.label].append(example)
+    notes["real_speakers"] = {side: len({e.speaker for e in entries})
+                              for side, entries in split.items()}
+
+    # Keywords: real clips, repeated where few (on, off: gsc_v2_test_a only) so that they stay at
+    # least half of their class, plus the synthetic renders of the word.
+    for word in COMMANDS_EN:
+        label = labels.index(word)
+        renders = [e for e in synthetic["keyword"] if e.label == label]
+        real = real_keywords[word]
+        repeat = max(1, int(np.ceil(len(renders) / max(1, len(real)))))
+        pools[f"keyword_{word}"] = real * repeat + renders
+    notes["real_keyword_clips"] = {w: len(v) for w, v in real_keywords.items()}
+    all_real = [e.audio for v in real_keywords.values() for e in v]
+    pools["fragments"] = _fragments(all_real, 3000, unknown, args.seed + 3)
+
+    # Other speech: LibriSpeech readers outside the held-out ones (a random second of a sentence
+    # per draw), Arabic words, the wake-word recordings.
+    libri = librispeech_split(args.real_validation_fraction)
+    for side, paths in libri.items():
+        utterances = _load_files(paths, f"librispeech_{side}")
+        if side == "training":
+            pools["librispeech"] = [Example(u, unknown, "librispeech", sc.speaker_id(p))
+                                    for p, u in zip(paths, utterances)]
+            babble += [to_float(u) for u in utterances[::5]]
+        else:
+            rng = np.random.default_rng(args.seed + 4)
+            for path, utterance in zip(paths[::2], utterances[::2]):
+                start = int(rng.integers(0, max(1, utterance.size - SAMPLE_RATE)))
+                validation["librispeech_heldout"].append(Example(
+                    utterance[start:start + SAMPLE_RATE], unknown, "librispeech", sc.speaker_id(path)))
+    notes["librispeech_readers"] = {side: len({sc.speaker_id(p) for p in paths})
+                                    for side, paths in libri.items()}
+    arabic_paths = [p for sub in ("train", "train_more")
+                    for p in audio_files(require_shared(f"arabic_speech_commands/{sub}"))]
+    arabic_clips = _load_files(arabic_paths, "arabic_speech_commands_train")
+    pools["other_words"] += [Example(c, unknown, "arabic", sc.speaker_id(p))
+                             for p, c in zip(arabic_paths, arabic_clips)]
+    babble += [to_float(c) for c in arabic_clips[::20]]
+    for word in ("alexa", "computer"):
+        paths = audio_files(require_shared(f"wakewords/{word}"))
+        pools["other_words"] += [Example(_strongest_second(c), unknown, "wakeword", p.stem)
+                                 for p, c in zip(paths, _load_files(paths, f"wakewords/{word}"))]
+
     augmenter = Augmenter(AugmentConfig(), noises, babble)
-    validation["synth_heldout"] += _silence_examples(100, labels.index(SILENCE), augmenter,
-                                                     args.seed + 1)
-    pools["silence"] += [Example(None, labels.index(SILENCE), "generated_silence", "noise")]
-    if not validation["real_val"]:
-        del validation["real_val"]
-    share = {"keyword": None, "real": f"repeat:{args.real_repeat}", "unknown": "0.16",
-             "silence": "0.09"}
-    return TaskData("commands_en", labels, pools, share, validation, noises, babble, notes)
+    validation["synth_heldout"] += _silence_examples(100, silence, augmenter, args.seed + 1)
+    # Half the silence draws generated (noise or near-digital silence at random levels), half
+    # the real _silence_ clips of gsc_v2_test_a's training speakers.
+    pools["silence"] += [Example(None, silence, "generated_silence", "noise")] * max(1, len(pools["silence"]))
+    share = {name: f"{COMMANDS_EN_SHARE['keyword'] / len(COMMANDS_EN):.4f}"
+             for name in pools if name.startswith("keyword_")}
+    share.update({name: str(COMMANDS_EN_SHARE[name]) for name in pools if name in COMMANDS_EN_SHARE})
+    return TaskData("commands_en", labels, pools, share, validation, noises, babble, notes,
+                    epoch_size=args.epoch_size or 30000)
 
 
 def _strongest_second(clip: np.ndarray) -> np.ndarray:
@@ -184,7 +287,8 @@ def _strongest_second(clip: np.ndarray) -> np.ndarray:
     x = to_float(clip)
     if x.size <= SAMPLE_RATE:
         return clip
-    energy = np.convolve(x.astype(np.float64) ** 2, np.ones(SAMPLE_RATE), "valid")[::160]
+    cumulative = np.concatenate([[0.0], np.cumsum(x.astype(np.float64) ** 2)])
+    energy = (cumulative[SAMPLE_RATE:] - cumulative[:-SAMPLE_RATE])[::160]  # every 1 s window
     start = int(np.argmax(energy)) * 160
     return clip[start:start + SAMPLE_RATE]
 
@@ -223,15 +327,31 @@ def wakeword(args) -> TaskData:
 
 
 def arabic(args) -> TaskData:
+    """The 40 Arabic words + _silence_: trained on the official train split (train/ and, where
+    present, train_more/), validated on the official validation split's own speakers; without a
+    validation/ folder, ``--real-validation-fraction`` of the train speakers validate."""
     root = require_shared("arabic_speech_commands/train")
     words = sorted(p.name for p in root.iterdir() if p.is_dir())
     labels = [SILENCE] + words
-    entries = [sc.Entry(path, folder.name, folder.name, sc.speaker_id(path), "")
-               for folder in sorted(root.iterdir()) if folder.is_dir()
-               for path in sorted(folder.glob("*.flac"))]
-    split = sc.split_by_speaker(entries, args.real_validation_fraction, salt="kws")
-    clips = _load_files([e.path for e in entries], "arabic_speech_commands")
-    by_path = {e.path: clip for e, clip in zip(entries, clips)}
+    base = root.parent
+
+    def entries_of(folder: pathlib.Path) -> List[sc.Entry]:
+        if not folder.is_dir():
+            return []
+        return [sc.Entry(path, word.name, word.name, sc.speaker_id(path), "")
+                for word in sorted(folder.iterdir()) if word.is_dir() and word.name in words
+                for path in audio_files(word)]
+
+    training = entries_of(root) + entries_of(base / "train_more")
+    official = entries_of(base / "validation")
+    if official:
+        split = {"training": training, "validation": official}
+    else:
+        split = sc.split_by_speaker(training, args.real_validation_fraction, salt="kws")
+    by_path = {}
+    for side, entries in split.items():
+        clips = _load_files([e.path for e in entries], f"arabic_speech_commands_{side}")
+        by_path.update({e.path: clip for e, clip in zip(entries, clips)})
     pools = {"real": [Example(by_path[e.path], labels.index(e.label), "arabic", e.speaker)
                       for e in split["training"]],
              "silence": [Example(None, 0, "generated_silence", "noise")]}
@@ -241,7 +361,9 @@ def arabic(args) -> TaskData:
     babble = [to_float(e.audio) for e in pools["real"][::7]]
     augmenter = Augmenter(AugmentConfig(), noises, babble)
     validation["silence"] = _silence_examples(50, 0, augmenter, args.seed + 1)
-    notes = {"speakers": {side: len({e.speaker for e in v}) for side, v in split.items()}}
+    notes = {"speakers": {side: len({e.speaker for e in v}) for side, v in split.items()},
+             "validation_split": "official validation speakers" if official else
+             f"{args.real_validation_fraction:g} of the train speakers"}
     return TaskData("arabic", labels, pools, {"real": "repeat:1", "silence": "0.05"}, validation,
                     noises, babble, notes)
 
@@ -294,7 +416,7 @@ def epoch_examples(task: TaskData, rng: np.random.Generator) -> List[Example]:
             fixed += pool * int(share.split(":")[1])
         else:
             fractions[name] = float(share)
-    total = int(round(len(fixed) / max(1e-6, 1.0 - sum(fractions.values()))))
+    total = task.epoch_size or int(round(len(fixed) / max(1e-6, 1.0 - sum(fractions.values()))))
     examples = list(fixed)
     for name, fraction in fractions.items():
         pool = task.train_pools[name]
@@ -317,5 +439,11 @@ def make_waveforms(examples: Sequence[Example], augmenter: Augmenter, rng: np.ra
             out[row] = place(to_float(example.audio), augmenter.length, 0, rng) * (
                 float(10 ** (rng.uniform(-20, 6) / 20)) if train else 1.0)
         else:
-            out[row] = augmenter(to_float(example.audio), rng, train)
+            audio = example.audio
+            if train and audio.size > LONG_CLIP * augmenter.length:
+                # A second of a long utterance: crop before augmenting (speed and reverb then
+                # cost a second's work, not the sentence's).
+                begin = int(rng.integers(0, audio.size - int(LONG_CLIP * augmenter.length) + 1))
+                audio = audio[begin:begin + int(LONG_CLIP * augmenter.length)]
+            out[row] = augmenter(to_float(audio), rng, train)
     return np.clip(out, -1.0, 1.0)

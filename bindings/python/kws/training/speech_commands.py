@@ -9,14 +9,16 @@ The 12-class task maps the 10 keywords to themselves, every other word to ``_unk
 ``_silence_`` folder (present in the released test sets) to ``_silence_``; training silence is cut
 from ``_background_noise_``. Without the list files, the split is the dataset's own hash of the
 speaker id (``which_set``), so that a speaker never lands in two splits. Files may be WAV or FLAC
-(the copy in ../shared/data is FLAC); names like ``backward_<speaker>_nohash_0.flac`` (an
+(the copies in ../shared/data are FLAC and Ogg Opus); names like ``backward_<speaker>_nohash_0.flac`` (an
 _unknown_ folder of a released test set) keep the word in front of the speaker.
 """
 import hashlib
 import pathlib
+import re
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence
 
+from .audio import AUDIO_SUFFIXES
 from .wordlists import COMMANDS_EN
 
 UNKNOWN = "_unknown_"
@@ -24,7 +26,6 @@ SILENCE = "_silence_"
 BACKGROUND_NOISE = "_background_noise_"
 #: Labels of the 12-class task, in the order libkws models use (as kws.export's example).
 LABELS_12 = (SILENCE, UNKNOWN) + tuple(sorted(COMMANDS_EN))
-AUDIO_SUFFIXES = (".wav", ".flac")
 #: The Speech Commands paper's constant for its stable split hash.
 MAX_NUM_WAVS_PER_CLASS = 2 ** 27 - 1
 #: Words that only v0.02 has.
@@ -44,12 +45,15 @@ class Entry:
 
 
 def speaker_id(path) -> str:
-    """Speaker of a Speech Commands file: the hash before ``_nohash_`` (without a leading
-    ``<word>_``); for other names (Arabic Speech Commands: ``00000001_NO_01``) the part before
-    the first underscore."""
+    """Speaker of a recording: for Speech Commands the hash before ``_nohash_`` (without a
+    leading ``<word>_``); for LibriSpeech (``<speaker>-<chapter>-<utterance>``) the reader; for
+    other names (Arabic Speech Commands: ``00000001_NO_01``; a wake-word recording) the part
+    before the first underscore."""
     stem = pathlib.Path(path).stem
     if "_nohash_" in stem:
         return stem.split("_nohash_")[0].split("_")[-1]
+    if re.fullmatch(r"\d+-\d+-\d+", stem):
+        return stem.split("-")[0]
     return stem.split("_")[0]
 
 

@@ -65,6 +65,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     data = p.add_argument_group("data")
     data.add_argument("--cache-dir", type=pathlib.Path, default=None,
                       help="synthetic speech cache root (default ~/.cache/libkws/synth)")
+    data.add_argument("--epoch-size", type=int, default=0,
+                      help="examples per epoch (0: the task's default; commands_en 30000)")
     data.add_argument("--keyword", default="computer", help="wake word of --task wakeword")
     data.add_argument("--keyword-renders", type=int, default=250)
     data.add_argument("--negatives", type=int, default=200, help="negative words")
@@ -309,6 +311,7 @@ def train(args) -> pathlib.Path:
         examples = epoch_examples(task, rng)
         losses, correct, seen = [], 0, 0
         epoch_started = time.time()
+        data_time = 0.0  # augmentation + features, the rest of the epoch is the model
         from .audio import Progress
         bar = Progress(math.ceil(len(examples) / args.batch_size), f"epoch {epoch + 1}/{args.epochs}",
                        not args.quiet)
@@ -318,8 +321,10 @@ def train(args) -> pathlib.Path:
                 lr = learning_rate(step, total_steps, warmup_steps, args.lr)
                 for group in optimizer.param_groups:
                     group["lr"] = lr
+                data_started = time.time()
                 features = batcher(make_waveforms(batch, train_augmenter, rng, True))
                 features = _spec_augment(features, args.tau, generator)
+                data_time += time.time() - data_started
                 target = torch.as_tensor([e.label for e in batch], dtype=torch.long)
                 logits = model(features)
                 loss = F.cross_entropy(logits, target)
@@ -339,7 +344,9 @@ def train(args) -> pathlib.Path:
         bar.close()
         record = {"epoch": epoch + 1, "step": step, "lr": lr,
                   "train_loss": float(np.mean(losses)), "train_accuracy": correct / max(1, seen),
-                  "epoch_seconds": round(time.time() - epoch_started, 1)}
+                  "epoch_seconds": round(time.time() - epoch_started, 1),
+                  "samples_per_second": round(seen / max(1e-9, time.time() - epoch_started), 1),
+                  "data_share": round(data_time / max(1e-9, time.time() - epoch_started), 3)}
         confusion = {}
         for name, (features, labels, _) in validation.items():
             result = evaluate(model, features, labels, num_classes)
