@@ -54,6 +54,8 @@ demo() {
   ./build/$PRESET/examples/kws-classify examples/data/yes_no_up_down.wav
   log "kws-spot: keyword events over time in a longer recording"
   ./build/$PRESET/examples/kws-spot --no-progress examples/data/stream_commands.wav
+  log "kws-spot with the larger English model (BC-ResNet-2)"
+  ./build/$PRESET/examples/kws-spot --no-progress --model examples/models/commands_en_large.kws examples/data/stream_commands.wav
   log "kws-spot with the bundled wake-word model (trained from text only)"
   ./build/$PRESET/examples/kws-spot --no-progress --model examples/models/computer.kws examples/data/hey_computer.wav
 }

@@ -174,9 +174,9 @@ typedef struct kws_detector_params {
   float stride_seconds;     /* evaluation cadence; default 0.1 */
   float smoothing_seconds;  /* posterior moving average span; default 0.3 */
   float sensitivity;        /* 0..1; effective threshold = threshold^(2 * sensitivity); 0.5 */
-  float refractory_seconds; /* no event for this long after one; default 1.0 */
+  float refractory_seconds; /* no event for this long after one; default 0.5 */
   float default_threshold;  /* for labels without one in the model or below; default 0.5 */
-  int32_t min_consecutive;  /* evaluations in a row above threshold; default 1 */
+  int32_t min_consecutive;  /* evaluations in a row above threshold; default 3 */
   kws_backend backend;      /* default KWS_BACKEND_DEFAULT */
   const float* thresholds;  /* optional, one per label index; a negative value = not set.
                                Copied by kws_detector_create. Default NULL */

@@ -45,7 +45,7 @@ int usage() {
                "  --sensitivity S    0..1, 0.5 = thresholds as they are, higher = more detections\n"
                "  --stride-ms N      evaluate the model every N ms (default 100)\n"
                "  --window-ms N      analysis window (default: the model's, 1000 in the recipe)\n"
-               "  --refractory-ms N  no new event for N ms after one (default 1000)\n"
+               "  --refractory-ms N  no new event for N ms after one (default 500)\n"
                "  --json             one JSON object per event and line\n"
                "  --no-progress      no progress bar on stderr\n",
                KWS_DEFAULT_MODEL);

@@ -19,8 +19,8 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "bindings" / "python"))
 
 #: Model -> the example recording it is checked on.
-PAIRS = {"commands_en.kws": "yes_no_up_down.wav", "computer.kws": "hey_computer.wav",
-         "arabic_commands.kws": "yes_no_up_down.wav"}
+PAIRS = {"commands_en.kws": "yes_no_up_down.wav", "commands_en_large.kws": "stream_commands.wav",
+         "computer.kws": "hey_computer.wav", "arabic_commands.kws": "yes_no_up_down.wav"}
 HOP = 1600
 
 

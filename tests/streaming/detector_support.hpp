@@ -22,6 +22,7 @@ inline DetectorOptions busy_options(int sample_rate = 0) {
   options.sample_rate = sample_rate;
   options.default_threshold = 0.12f;  // uniform posterior is 1/12
   options.refractory_seconds = 0.3;
+  options.min_consecutive = 1;
   return options;
 }
 

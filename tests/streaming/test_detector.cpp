@@ -97,6 +97,7 @@ TEST_CASE("event positions are the audio under the firing window") {
   kws::DetectorOptions options;
   options.default_threshold = 0.0f;  // every label is above threshold: each fires once (re-arm)
   options.refractory_seconds = 0.0;
+  options.min_consecutive = 1;       // the first evaluation may fire
   kws::Detector detector(model, options);
   const auto events = kws::test::run_chunked(detector, signal, 1, 7000, 4);
   REQUIRE(events.size() == 10);  // the 10 labels not starting with '_', one event each
@@ -113,6 +114,7 @@ TEST_CASE("a stream shorter than the window is evaluated once at finish") {
   const kws::Model model = kws::test::detector_test_model();
   kws::DetectorOptions options;
   options.default_threshold = 0.0f;
+  options.min_consecutive = 1;  // one evaluation is all there is
   kws::Detector detector(model, options);
   const std::vector<float> half = kws::test::random_signal(8000, 2);
   CHECK(detector.push(half).empty());
@@ -223,6 +225,7 @@ TEST_CASE("resampled streams report positions at the pushed rate") {
   options.sample_rate = 48000;
   options.default_threshold = 0.0f;
   options.refractory_seconds = 0.0;
+  options.min_consecutive = 1;
   kws::Detector detector(model, options);
   const std::vector<float> signal = kws::test::random_signal(48000 * 3, 8);
   const auto events = run_chunked(detector, signal, 1, 5000, 1);

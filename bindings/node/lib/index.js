@@ -285,9 +285,9 @@ export class Detector {
    *   strideSeconds      evaluation cadence (0.1)
    *   smoothingSeconds   posterior moving-average span (0.3)
    *   sensitivity        0..1; effective threshold = threshold^(2 * sensitivity) (0.5)
-   *   refractorySeconds  no event for this long after one (1.0)
+   *   refractorySeconds  no event for this long after one (0.5)
    *   defaultThreshold   for labels without a threshold of their own (0.5)
-   *   minConsecutive     evaluations in a row above threshold (1)
+   *   minConsecutive     evaluations in a row above threshold (3)
    *   thresholds         {label: threshold}, overriding the model's suggestions
    *   backend            'default' | 'reference' | 'eigen' | 'onednn'
    */

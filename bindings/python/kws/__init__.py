@@ -6,7 +6,7 @@ The model pipeline lives in submodules imported explicitly: ``kws.bcresnet``, ``
 ``kws.modelfile``, ``kws.export`` (``kws.modelfile`` needs only numpy), ``kws.training``.
 """
 _RUNTIME = ("KwsError", "Model", "Classification", "Detection", "Detector", "Audio", "read_audio",
-            "version", "version_number", "build_info", "backend_available")
+            "version", "version_number", "build_info", "backend_available", "detector_defaults")
 
 __all__ = list(_RUNTIME)
 

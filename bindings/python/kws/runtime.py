@@ -243,6 +243,15 @@ class Model(_Handle):
         return out[:bins.value * frames.value].reshape(bins.value, frames.value).copy()
 
 
+def detector_defaults() -> Dict[str, float]:
+    """The detector's default settings as kws_detector_params_init gives them (sample_rate,
+    window_seconds, stride_seconds, smoothing_seconds, sensitivity, refractory_seconds,
+    default_threshold, min_consecutive)."""
+    params = _native.DetectorParams()
+    _lib().kws_detector_params_init(ctypes.byref(params))
+    return {name: kind(getattr(params, name)) for name, kind in Detector._NUMERIC.items()}
+
+
 class Detector(_Handle):
     """Streaming keyword detection over one audio stream: push PCM chunks of any size, get
     events. One thread at a time per detector; many detectors may share a Model.
@@ -250,25 +259,29 @@ class Detector(_Handle):
     Parameters mirror kws_detector_params (kws.h): ``sample_rate`` of pushed audio (default:
     the model's), ``window_seconds`` (0: the model's), ``stride_seconds``,
     ``smoothing_seconds``, ``sensitivity`` (0..1; 0.5 keeps thresholds), ``refractory_seconds``,
-    ``default_threshold``, ``min_consecutive``, per-label ``thresholds``, ``backend``.
+    ``default_threshold``, ``min_consecutive``, per-label ``thresholds``, ``backend``. Those not
+    given (None) take kws_detector_params_init's defaults: the library's, in one place.
     """
     _kind, _free = "detector", "kws_detector_free"
+    _NUMERIC = {"sample_rate": int, "window_seconds": float, "stride_seconds": float,
+                "smoothing_seconds": float, "sensitivity": float, "refractory_seconds": float,
+                "default_threshold": float, "min_consecutive": int}
 
-    def __init__(self, model: Model, *, sample_rate: int = 0, window_seconds: float = 0.0,
-                 stride_seconds: float = 0.1, smoothing_seconds: float = 0.3,
-                 sensitivity: float = 0.5, refractory_seconds: float = 1.0,
-                 default_threshold: float = 0.5, min_consecutive: int = 1,
+    def __init__(self, model: Model, *, sample_rate: Optional[int] = None,
+                 window_seconds: Optional[float] = None, stride_seconds: Optional[float] = None,
+                 smoothing_seconds: Optional[float] = None, sensitivity: Optional[float] = None,
+                 refractory_seconds: Optional[float] = None,
+                 default_threshold: Optional[float] = None, min_consecutive: Optional[int] = None,
                  thresholds: Optional[Mapping[str, float]] = None, backend: str = "default"):
         params = _native.DetectorParams()
         _lib().kws_detector_params_init(ctypes.byref(params))
-        params.sample_rate = int(sample_rate)
-        params.window_seconds = window_seconds
-        params.stride_seconds = stride_seconds
-        params.smoothing_seconds = smoothing_seconds
-        params.sensitivity = sensitivity
-        params.refractory_seconds = refractory_seconds
-        params.default_threshold = default_threshold
-        params.min_consecutive = int(min_consecutive)
+        given = dict(sample_rate=sample_rate, window_seconds=window_seconds,
+                     stride_seconds=stride_seconds, smoothing_seconds=smoothing_seconds,
+                     sensitivity=sensitivity, refractory_seconds=refractory_seconds,
+                     default_threshold=default_threshold, min_consecutive=min_consecutive)
+        for name, value in given.items():
+            if value is not None:
+                setattr(params, name, self._NUMERIC[name](value))
         params.backend = _backend(backend)
         per_label = None
         if thresholds:

@@ -385,12 +385,12 @@ def test_tune_ranks_every_combination(synthetic_stream, tmp_path, capsys):
     out = tmp_path / "tune.json"
     assert cli.main(["tune", "--model", str(MODEL), "--stream", str(synthetic_stream), "--quiet",
                      "--smoothing-values", "0.1,0.3", "--min-consecutive-values", "1,2",
-                     "--refractory-values", "0.5,1", "--target-fa-per-hour", "1000",
+                     "--refractory-values", "0.5,1", "--target-fa-per-hour", "1000", "--sweep", "0.05:0.5:10",
                      "--out", str(out)]) == 0
     rows = json.loads(out.read_text())["rows"]
     assert len(rows) == 8
     assert {(r["smoothing_seconds"], r["min_consecutive"], r["refractory_seconds"]) for r in rows} == \
         {(s, c, q) for s in (0.1, 0.3) for c in (1, 2) for q in (0.5, 1.0)}
     misses = [r["miss_rate"] for r in rows if r["miss_rate"] is not None]
-    assert misses == sorted(misses)
+    assert misses and misses == sorted(misses)
     assert "best at <= 1000 FA/h" in capsys.readouterr().out

@@ -119,7 +119,8 @@ def test_detector_is_chunk_invariant(model):
 
 def test_detector_resamples_and_reports_at_the_pushed_rate(model):
     samples = noise(4.0, rate=8000, seed=5)
-    detector = kws.Detector(model, sample_rate=8000, default_threshold=0.0, refractory_seconds=0.0)
+    detector = kws.Detector(model, sample_rate=8000, default_threshold=0.0, refractory_seconds=0.0,
+                            min_consecutive=1)
     events = detector.push(samples) + detector.finish()
     # Positions at 8 kHz: the audio under each window (frames +- n_fft / 2 at 16 kHz, halved).
     assert events[0].start_sample == 0 and events[0].end_sample == (100 * 160 + 256) // 2
@@ -245,3 +246,21 @@ def test_classify_example(tmp_path):
     bad = subprocess.run([sys.executable, str(script), str(tmp_path / "missing.wav"), "--model",
                           str(MODEL)], env=env, capture_output=True, text=True)
     assert bad.returncode == 1 and "missing.wav" in bad.stderr
+
+
+def test_detector_defaults_come_from_the_library(model):
+    """runtime.Detector leaves unset options to kws_detector_params_init, and the evaluation's
+    DetectorSettings (the kws.evaluation flags' defaults) agree with it."""
+    import dataclasses
+
+    import numpy as np
+
+    from kws.evaluation.detect import DetectorSettings
+    defaults = kws.detector_defaults()
+    assert defaults["min_consecutive"] >= 1 and 0 < defaults["stride_seconds"] < 1
+    settings = dataclasses.asdict(DetectorSettings())
+    for name, value in defaults.items():
+        if name in settings:
+            assert np.float32(settings[name]) == np.float32(value), name
+    detector = kws.Detector(model)  # all defaults: nothing set from Python
+    assert detector.sample_rate == model.sample_rate

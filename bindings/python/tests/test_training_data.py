@@ -186,3 +186,15 @@ def test_arabic_uses_the_official_validation_speakers(monkeypatch):
     validation = {e.group for e in task.validation["real_val"]}
     assert len(task.labels) == 41 and not training & validation
     assert len(task.train_pools["real"]) >= 7000 and len(task.validation["real_val"]) >= 2000
+
+
+def test_sentences_that_say_a_keyword_are_not_other_speech(tmp_path):
+    from kws.training import librispeech
+    assert librispeech.says_any("GO ON THEN", ["on"]) and librispeech.says_any("NO DOUBT", ["no", "up"])
+    assert not librispeech.says_any("UPON A TIME GOING NOWHERE DON'T", ["up", "go", "no", "on"])
+    assert librispeech.says_any("HEY COMPUTER TURN", ["hey computer"])
+    chapter = tmp_path / "19" / "198"
+    chapter.mkdir(parents=True)
+    (chapter / "19-198.trans.txt").write_text("19-198-0001 TURN IT ON\n19-198-0002 UPON A HILL\n")
+    paths = [chapter / f"19-198-000{i}.opus" for i in (1, 2, 3)]  # 0003 has no transcript
+    assert librispeech.without_words(paths, tmp_path, ["on", "up"]) == [paths[1]]

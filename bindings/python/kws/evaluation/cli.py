@@ -314,13 +314,16 @@ def _numbers(kind):
 
 def tune_detector(model_path, pcm, rate, truth, base: DetectorSettings, smoothing, min_consecutive,
                   refractory, target_fa_per_hour: float, tolerance: float = 1.0,
-                  show_progress: bool = False) -> List[dict]:
+                  show_progress: bool = False, values: Optional[np.ndarray] = None) -> List[dict]:
     """The DET of every combination of the detector's firing settings on one stream: one
     recorded detector pass per smoothing span, the others replayed on its posteriors. Per
     combination: the lowest miss rate of the uniform-threshold sweep within the target false-alarm
     rate (picked on this stream: use a calibration stream, not the test stream), sorted best
-    first."""
+    first. ``values``: the thresholds swept (default: the DET grid from 0.5 up, where a few
+    false alarms an hour live; low thresholds fire thousands of times and cost the most)."""
     import dataclasses
+    if values is None:
+        values = detect.default_sweep()[detect.default_sweep() >= 0.5]
     rows = []
     for smooth in smoothing:
         settings = dataclasses.replace(base, smoothing_seconds=float(smooth))
@@ -332,7 +335,7 @@ def tune_detector(model_path, pcm, rate, truth, base: DetectorSettings, smoothin
         for count in min_consecutive:
             for quiet in refractory:
                 evaluation = recorded.with_firing(count, quiet)
-                sweep = evaluation.sweep(detect.default_sweep(), "replay")
+                sweep = evaluation.sweep(values, "replay")
                 point = next(p for p in evaluate.operating_points(sweep, (target_fa_per_hour,))
                              if p["label"] == "all")
                 rows.append({"smoothing_seconds": float(smooth), "min_consecutive": int(count),
@@ -345,7 +348,8 @@ def cmd_tune(args) -> int:
     started = time.perf_counter()
     rows = tune_detector(args.model, pcm, rate, truth, _settings(args), args.smoothing_values,
                          args.min_consecutive_values, args.refractory_values,
-                         args.target_fa_per_hour, args.tolerance, show_progress=not args.quiet)
+                         args.target_fa_per_hour, args.tolerance, show_progress=not args.quiet,
+                         values=args.sweep)
     print(f"{'smoothing s':>12}{'min_consecutive':>16}{'refractory s':>13}{'miss %':>8}"
           f"{'FA/h':>7}{'threshold':>10}")
     for r in rows:
@@ -466,6 +470,8 @@ def parser() -> argparse.ArgumentParser:
     tune.add_argument("--min-consecutive-values", type=_numbers(int), default=(1, 2, 3))
     tune.add_argument("--refractory-values", type=_numbers(float), default=(0.3, 0.5, 1.0))
     tune.add_argument("--tolerance", type=float, default=1.0)
+    tune.add_argument("--sweep", type=_sweep, help="thresholds: a,b,c or start:stop:count (default: "
+                      "the DET grid from 0.5 up)")
     tune.add_argument("--out", help="also write the rows as JSON")
     tune.add_argument("--quiet", action="store_true")
     _detector_flags(tune)

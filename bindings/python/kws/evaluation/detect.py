@@ -27,8 +27,8 @@ class DetectorSettings:
     window_seconds: float = 0.0
     smoothing_seconds: float = 0.3
     sensitivity: float = 0.5
-    refractory_seconds: float = 1.0
-    min_consecutive: int = 1
+    refractory_seconds: float = 0.5
+    min_consecutive: int = 3
     default_threshold: float = 0.5
     backend: str = "default"
 

@@ -174,8 +174,9 @@ OTHER_SPEECH = {
 
 def add_other_speech(source: ClipSource, specs: Sequence[str]) -> ClipSource:
     """Adds other speech to ``source``, each spec NAME or NAME:SALT:LOW:HIGH (a key of
-    OTHER_SPEECH, and the speakers to keep, as --speakers): LibriSpeech as sentences, the others
-    as words. Call after filter_speakers, which does not touch them."""
+    OTHER_SPEECH, and the speakers to keep, as --speakers): LibriSpeech as sentences (those whose
+    transcript says none of the source's keywords), the others as words. Call after
+    filter_speakers, which does not touch them."""
     for spec in specs:
         name, _, speakers = spec.partition(":")
         if name not in OTHER_SPEECH:
@@ -184,6 +185,11 @@ def add_other_speech(source: ClipSource, specs: Sequence[str]) -> ClipSource:
         folder, kind, description = OTHER_SPEECH[name]
         data = _shared(folder)
         clips = _clips(data / folder, data, "_unknown_", "speech", name)
+        if name == "librispeech":  # a sentence that says a keyword is not other speech
+            from ..training import librispeech
+            keep = set(librispeech.without_words([c.path for c in clips], data / folder, source.keywords))
+            clips = [c for c in clips if c.path in keep]
+            description += " without the keywords"
         if speakers:
             salt, low, high = parse_speakers(speakers)
             clips = [c for c in clips if low <= speaker_fraction(speaker_id(c.path), salt) < high]

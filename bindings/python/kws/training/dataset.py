@@ -23,7 +23,7 @@ from typing import Dict, List, Optional, Sequence
 import numpy as np
 
 from .. import shared_data
-from . import speech_commands as sc
+from . import librispeech, speech_commands as sc
 from .audio import AUDIO_SUFFIXES, SAMPLE_RATE, read_many, to_float, to_int16
 from .augment import Augmenter, AugmentConfig, fit_length, place
 from .synth import is_heldout_voice, synthesize
@@ -153,10 +153,14 @@ def audio_files(folder: pathlib.Path) -> List[pathlib.Path]:
                   if p.is_file() and p.suffix.lower() in AUDIO_SUFFIXES)
 
 
-def librispeech_split(fraction: float) -> Dict[str, List[pathlib.Path]]:
+def librispeech_split(fraction: float, without: Sequence[str] = ()) -> Dict[str, List[pathlib.Path]]:
     """Mini LibriSpeech utterances by reader: {"training": [...], "validation": [...]}, a reader
-    in validation when sha1(HELDOUT_SALT + reader) < ``fraction`` (as split_by_speaker)."""
-    files = audio_files(require_shared("librispeech"))
+    in validation when sha1(HELDOUT_SALT + reader) < ``fraction`` (as split_by_speaker); with
+    ``without``, only the utterances whose transcript says none of those words."""
+    root = require_shared("librispeech")
+    files = audio_files(root)
+    if without:
+        files = librispeech.without_words(files, root, without)
     entries = [sc.Entry(path, "librispeech", UNKNOWN, sc.speaker_id(path), "") for path in files]
     split = sc.split_by_speaker(entries, fraction, salt=HELDOUT_SALT)
     return {side: [e.path for e in entries] for side, entries in split.items()}
@@ -232,19 +236,24 @@ def commands_en(args) -> TaskData:
 
     # Keywords: real clips, repeated where few (on, off: gsc_v2_test_a only) so that they stay at
     # least half of their class, plus the synthetic renders of the word.
+    # With --synthetic-keyword-share S the renders are a pool of their own, S of each keyword's
+    # draws (TTS voices are voices too: the examples' recordings are espeak-ng's).
+    split_synthetic = args.synthetic_keyword_share is not None
     for word in COMMANDS_EN:
         label = labels.index(word)
         renders = [e for e in synthetic["keyword"] if e.label == label]
         real = real_keywords[word]
         repeat = max(1, int(np.ceil(len(renders) / max(1, len(real)))))
-        pools[f"keyword_{word}"] = real * repeat + renders
+        pools[f"keyword_{word}"] = real * repeat + ([] if split_synthetic else renders)
+        if split_synthetic:
+            pools[f"keyword_synthetic_{word}"] = renders
     notes["real_keyword_clips"] = {w: len(v) for w, v in real_keywords.items()}
     all_real = [e.audio for v in real_keywords.values() for e in v]
     pools["fragments"] = _fragments(all_real, 3000, unknown, args.seed + 3)
 
     # Other speech: LibriSpeech readers outside the held-out ones (a random second of a sentence
-    # per draw), Arabic words, the wake-word recordings.
-    libri = librispeech_split(args.real_validation_fraction)
+    # per draw; only sentences that say no keyword), Arabic words, the wake-word recordings.
+    libri = librispeech_split(args.real_validation_fraction, without=COMMANDS_EN)
     for side, paths in libri.items():
         utterances = _load_files(paths, f"librispeech_{side}")
         if side == "training":
@@ -275,7 +284,9 @@ def commands_en(args) -> TaskData:
     # Half the silence draws generated (noise or near-digital silence at random levels), half
     # the real _silence_ clips of gsc_v2_test_a's training speakers.
     pools["silence"] += [Example(None, silence, "generated_silence", "noise")] * max(1, len(pools["silence"]))
-    share = {name: f"{COMMANDS_EN_SHARE['keyword'] / len(COMMANDS_EN):.4f}"
+    per_keyword = COMMANDS_EN_SHARE["keyword"] / len(COMMANDS_EN)
+    synthetic_share = args.synthetic_keyword_share or 0.0
+    share = {name: f"{per_keyword * (synthetic_share if 'synthetic' in name else 1 - synthetic_share):.4f}"
              for name in pools if name.startswith("keyword_")}
     share.update({name: str(COMMANDS_EN_SHARE[name]) for name in pools if name in COMMANDS_EN_SHARE})
     return TaskData("commands_en", labels, pools, share, validation, noises, babble, notes,

@@ -2,6 +2,10 @@
 and best validation accuracy per set, wake-word rates when present).
 
     PYTHONPATH=bindings/python /usr/bin/python3 -m kws.training.report runs/* [--markdown]
+    PYTHONPATH=bindings/python /usr/bin/python3 -m kws.training.report --per-class runs/X [--markdown]
+
+--per-class: accuracy per true class on every validation set of each run's exported model
+(eval.json's confusion matrices, the file read back after export).
 """
 import argparse
 import json
@@ -46,6 +50,24 @@ def load_run(run_dir: pathlib.Path) -> Dict:
     return run
 
 
+def per_class(run_dir: pathlib.Path) -> List[Dict]:
+    """One row per validation set of the run's eval.json: the set, its clips, overall accuracy
+    and the accuracy of each true class ("hits/clips" where the set has that class)."""
+    result = json.loads((run_dir / "eval.json").read_text())
+    labels = result["labels"]
+    rows = []
+    for name, entry in result["validation"].items():
+        confusion = entry["confusion"]
+        row = {"run": run_dir.name, "set": name, "clips": entry["count"],
+               "accuracy": round(100 * entry["accuracy"], 2)}
+        for index, label in enumerate(labels):
+            total = sum(confusion[index])
+            if total:
+                row[label] = f"{100 * confusion[index][index] / total:.1f}"
+        rows.append(row)
+    return rows
+
+
 def table(runs: List[Dict], markdown: bool = False) -> str:
     columns: List[str] = []
     for run in runs:
@@ -66,7 +88,16 @@ def main(argv=None) -> int:
                                      description=__doc__.split("\n\n")[0])
     parser.add_argument("runs", nargs="+", type=pathlib.Path, help="run folders")
     parser.add_argument("--markdown", action="store_true", help="a Markdown table")
+    parser.add_argument("--per-class", action="store_true",
+                        help="accuracy per class and validation set (from eval.json)")
     args = parser.parse_args(argv)
+    if args.per_class:
+        rows = [row for path in args.runs if (path / "eval.json").exists() for row in per_class(path)]
+        if not rows:
+            print("kws.training.report: no run folder with eval.json given", file=sys.stderr)
+            return 2
+        print(table(rows, args.markdown))
+        return 0
     runs = [load_run(path) for path in args.runs if (path / "config.json").exists()]
     if not runs:
         print("kws.training.report: no run folders (with config.json) given", file=sys.stderr)

@@ -65,6 +65,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     data = p.add_argument_group("data")
     data.add_argument("--cache-dir", type=pathlib.Path, default=None,
                       help="synthetic speech cache root (default ~/.cache/libkws/synth)")
+    data.add_argument("--synthetic-keyword-share", type=float, default=None,
+                      help="commands_en: share of each keyword's draws from its synthetic renders "
+                      "(default: the renders are pooled with the real clips)")
     data.add_argument("--epoch-size", type=int, default=0,
                       help="examples per epoch (0: the task's default; commands_en 30000)")
     data.add_argument("--keyword", default="computer", help="wake word of --task wakeword")
@@ -259,8 +262,14 @@ def train(args) -> pathlib.Path:
     augmenter = Augmenter(AugmentConfig(), task.noises, task.babble)
     train_augmenter = Augmenter(AugmentConfig(context_probability=args.context_probability),
                                 task.noises, task.babble)
-    train_augmenter.neighbours += [e.audio.astype(np.float32) / 32768.0
-                                   for e in task.train_pools.get("keyword", [])]
+    # Neighbouring words include the keywords themselves, as many as the other speech at most:
+    # commands come in runs ("yes. no. up. down."), and a window centred on one keyword holding
+    # part of another is still that one.
+    keyword_clips = [e.audio for name, pool in task.train_pools.items()
+                     if name == "keyword" or name.startswith("keyword_") for e in pool
+                     if e.audio is not None]
+    step = max(1, len(keyword_clips) // max(1, len(train_augmenter.neighbours)))
+    train_augmenter.neighbours += [clip.astype(np.float32) / 32768.0 for clip in keyword_clips[::step]]
     batcher = FeatureBatcher()
     (run_dir / "config.json").write_text(json.dumps(vars(args), default=_json_default, indent=1))
     (run_dir / "data.json").write_text(json.dumps(task.summary(), default=_json_default, indent=1))
