@@ -323,7 +323,8 @@ def tune_detector(model_path, pcm, rate, truth, base: DetectorSettings, smoothin
     false alarms an hour live; low thresholds fire thousands of times and cost the most)."""
     import dataclasses
     if values is None:
-        values = detect.default_sweep()[detect.default_sweep() >= 0.5]
+        grid = detect.default_sweep()
+        values = grid[grid >= 0.5]
     rows = []
     for smooth in smoothing:
         settings = dataclasses.replace(base, smoothing_seconds=float(smooth))

@@ -12,7 +12,9 @@ import numpy as np
 
 from .. import shared_data
 
-from ..training.audio import AUDIO_SUFFIXES
+from ..training import librispeech
+from ..training.audio import audio_files
+from ..training.speech_commands import speaker_id
 #: The ten command words of the 12-class Speech Commands task.
 GSC_KEYWORDS = ("yes", "no", "up", "down", "left", "right", "on", "off", "stop", "go")
 #: Non-keyword words for synthetic streams (Speech Commands' auxiliary words and a few more).
@@ -67,10 +69,6 @@ def _shared(required: str) -> pathlib.Path:
                           f"{', '.join(str(c) for c in shared_data_candidates())}; set "
                           f"KWS_SHARED_DATA); use --source synthetic or a folder instead")
     return data
-
-
-def audio_files(folder: pathlib.Path) -> List[pathlib.Path]:
-    return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in AUDIO_SUFFIXES)
 
 
 def _clips(folder: pathlib.Path, root: pathlib.Path, label: str, kind: str, word: str) -> List[Clip]:
@@ -186,7 +184,6 @@ def add_other_speech(source: ClipSource, specs: Sequence[str]) -> ClipSource:
         data = _shared(folder)
         clips = _clips(data / folder, data, "_unknown_", "speech", name)
         if name == "librispeech":  # a sentence that says a keyword is not other speech
-            from ..training import librispeech
             keep = set(librispeech.without_words([c.path for c in clips], data / folder, source.keywords))
             clips = [c for c in clips if c.path in keep]
             description += " without the keywords"
@@ -267,12 +264,6 @@ def active_region(samples: np.ndarray, sample_rate: int) -> tuple:
     threshold = max(peak - 30.0, floor + (peak - floor) / 3.0)
     active = np.nonzero(db >= threshold)[0]
     return int(active[0] * frame), int(min(len(samples), (active[-1] + 1) * frame))
-
-
-def speaker_id(path) -> str:
-    """The speaker of a recording, as training splits them (kws.training.speech_commands)."""
-    from ..training.speech_commands import speaker_id as training_speaker_id
-    return training_speaker_id(path)
 
 
 def speaker_fraction(speaker: str, salt: str = "") -> float:

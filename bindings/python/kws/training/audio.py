@@ -21,6 +21,12 @@ DECODE_VERSION = 1
 DECODED_CACHE_DIR = pathlib.Path(os.environ.get("KWS_CACHE_DIR", "~/.cache/libkws")).expanduser() / "decoded"
 
 
+def audio_files(folder) -> List[pathlib.Path]:
+    """Every audio file (AUDIO_SUFFIXES) under ``folder``, recursively, sorted."""
+    return sorted(p for p in pathlib.Path(folder).rglob("*")
+                  if p.is_file() and p.suffix.lower() in AUDIO_SUFFIXES)
+
+
 def resample(audio: np.ndarray, source_rate: int, target_rate: int = SAMPLE_RATE) -> np.ndarray:
     """Band-limited resampling (torchaudio's sinc interpolation) of a float32 mono signal."""
     if source_rate == target_rate or audio.size == 0:

@@ -24,7 +24,7 @@ import numpy as np
 
 from .. import shared_data
 from . import librispeech, speech_commands as sc
-from .audio import AUDIO_SUFFIXES, SAMPLE_RATE, read_many, to_float, to_int16
+from .audio import SAMPLE_RATE, audio_files, read_many, to_float, to_int16, trim_silence
 from .augment import Augmenter, AugmentConfig, fit_length, place
 from .synth import is_heldout_voice, synthesize
 from .wordlists import COMMANDS_EN, negative_words, running_speech
@@ -147,12 +147,6 @@ COMMANDS_EN_SHARE = {"keyword": 0.50, "librispeech": 0.15, "other_words": 0.12,
                      "synthetic_other": 0.09, "fragments": 0.06, "silence": 0.08}
 
 
-def audio_files(folder: pathlib.Path) -> List[pathlib.Path]:
-    """Every audio file (audio.AUDIO_SUFFIXES) under ``folder``, sorted."""
-    return sorted(p for p in pathlib.Path(folder).rglob("*")
-                  if p.is_file() and p.suffix.lower() in AUDIO_SUFFIXES)
-
-
 def librispeech_split(fraction: float, without: Sequence[str] = ()) -> Dict[str, List[pathlib.Path]]:
     """Mini LibriSpeech utterances by reader: {"training": [...], "validation": [...]}, a reader
     in validation when sha1(HELDOUT_SALT + reader) < ``fraction`` (as split_by_speaker); with
@@ -169,8 +163,6 @@ def librispeech_split(fraction: float, without: Sequence[str] = ()) -> Dict[str,
 def _fragments(clips: Sequence[np.ndarray], count: int, label: int, seed: int) -> List[Example]:
     """Keyword fragments as _unknown_: the first or last 25-40 % of a keyword's speech (a word
     that only starts or ends like a keyword must not fire)."""
-    from .audio import trim_silence
-
     rng = np.random.default_rng(seed)
     out = []
     for index in rng.choice(len(clips), size=min(count, len(clips)), replace=False):
@@ -188,6 +180,8 @@ def commands_en(args) -> TaskData:
     gsc_v2_test_a (30 % of its speakers held out), LibriSpeech sentences, Arabic words and the
     wake-word recordings as other speech, synthetic renders for the keywords with few real clips
     (on, off) and for other words and sentences, keyword fragments, noise and silence."""
+    if args.synthetic_only:
+        raise DataMissing("commands_en is trained on real speech; --synthetic-only is for wakeword")
     labels = list(sc.LABELS_12)
     unknown, silence = labels.index(UNKNOWN), labels.index(SILENCE)
     synthetic = {"keyword": [], "unknown": []}
@@ -203,8 +197,6 @@ def commands_en(args) -> TaskData:
     pools.update({"librispeech": [], "other_words": [], "synthetic_other": synthetic["unknown"],
                   "fragments": [], "silence": []})
     real_keywords: Dict[str, List[Example]] = {w: [] for w in COMMANDS_EN}
-    if args.synthetic_only:
-        raise DataMissing("commands_en is trained on real speech; --synthetic-only is for wakeword")
 
     train_tree = sc.SpeechCommands(require_shared("gsc_train"), COMMANDS_EN)
     clips = _load_files([e.path for e in train_tree.entries], "gsc_train")
