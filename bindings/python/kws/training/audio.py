@@ -113,7 +113,8 @@ def read_many(paths: Sequence[pathlib.Path], label: str = "decode", workers: int
     bar.close()
     offsets = np.cumsum([0] + [c.size for c in clips]).astype(np.int64)
     cache.parent.mkdir(parents=True, exist_ok=True)
-    partial = cache.with_suffix(".partial.npz")
+    # Per process: two runs that decode the same list at once must not share the unfinished file.
+    partial = cache.with_suffix(f".{os.getpid()}.partial.npz")
     np.savez(partial, samples=np.concatenate(clips) if clips else np.zeros(0, np.int16),
              offsets=offsets)
     partial.replace(cache)
