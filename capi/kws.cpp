@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <new>
 #include <string>
 #include <type_traits>
@@ -15,6 +16,7 @@
 #include "kws/audio.hpp"
 #include "kws/classifier.hpp"
 #include "kws/detector.hpp"
+#include "kws/event_policy.hpp"
 #include "kws/engine.hpp"
 #include "kws/error.hpp"
 #include "kws/features.hpp"
@@ -23,6 +25,10 @@
 struct kws_model {
   kws::Model model;
   std::string feature_config_json;
+};
+
+struct kws_event_policy {
+  kws::EventPolicy policy;
 };
 
 struct kws_detector {
@@ -386,39 +392,73 @@ void kws_detector_params_init(kws_detector_params* params) {
   params->thresholds_count = 0;
   params->callback = nullptr;
   params->user_data = nullptr;
+  params->evaluation_callback = nullptr;
+  params->evaluation_user_data = nullptr;
 }
+
+namespace {
+
+// Reads and checks `given` (NULL: defaults) into DetectorOptions; the detector and the event
+// policy take the same params.
+kws_status detector_options(const char* function, const kws_model* model, const kws_detector_params* given,
+                            kws_detector_params* params, kws::DetectorOptions* options) {
+  if (model == nullptr) return invalid(function, "model is NULL");
+  kws_detector_params_init(params);
+  kws_status status = KWS_OK;
+  if (!read_params(given, params, function, &status)) return status;
+  const std::size_t labels = model->model.labels().size();
+  if (params->thresholds == nullptr && params->thresholds_count != 0)
+    return invalid(function, "thresholds is NULL but thresholds_count > 0");
+  if (params->thresholds_count > labels) return invalid(function, "thresholds_count exceeds the number of labels");
+  if (params->sample_rate != 0 && !kws::valid_sample_rate(params->sample_rate))
+    return invalid(function, "sample_rate must be 0 or in " KWS_RATE_RANGE);
+  return guard(function, [&] {
+    options->sample_rate = params->sample_rate;
+    options->window_seconds = params->window_seconds;
+    options->stride_seconds = params->stride_seconds;
+    options->smoothing_seconds = params->smoothing_seconds;
+    options->sensitivity = params->sensitivity;
+    options->refractory_seconds = params->refractory_seconds;
+    options->default_threshold = params->default_threshold;
+    options->min_consecutive = params->min_consecutive;
+    options->backend = to_backend(params->backend);
+    for (std::size_t i = 0; i < params->thresholds_count; ++i) {
+      const float t = params->thresholds[i];
+      if (std::isnan(t) || t < 0.0f) continue;  // not set
+      options->thresholds[model->model.labels()[i]] = t;
+    }
+  });
+}
+
+}  // namespace
 
 kws_status kws_detector_create(const kws_model* model, const kws_detector_params* given,
                                kws_detector** out_detector) {
-  KWS_REQUIRE(model != nullptr, "model is NULL");
   KWS_REQUIRE(out_detector != nullptr, "out_detector is NULL");
   kws_detector_params params;
-  kws_detector_params_init(&params);
-  kws_status status = KWS_OK;
-  if (!read_params(given, &params, __func__, &status)) return status;
-  const std::size_t labels = model->model.labels().size();
-  KWS_REQUIRE(params.thresholds != nullptr || params.thresholds_count == 0, "thresholds is NULL but thresholds_count > 0");
-  KWS_REQUIRE(params.thresholds_count <= labels, "thresholds_count exceeds the number of labels");
-  KWS_REQUIRE(params.sample_rate == 0 || kws::valid_sample_rate(params.sample_rate), "sample_rate must be 0 or in " KWS_RATE_RANGE);
+  kws::DetectorOptions options;
+  const kws_status status = detector_options(__func__, model, given, &params, &options);
+  if (status != KWS_OK) return status;
   return guard(__func__, [&] {
-    kws::DetectorOptions options;
-    options.sample_rate = params.sample_rate;
-    options.window_seconds = params.window_seconds;
-    options.stride_seconds = params.stride_seconds;
-    options.smoothing_seconds = params.smoothing_seconds;
-    options.sensitivity = params.sensitivity;
-    options.refractory_seconds = params.refractory_seconds;
-    options.default_threshold = params.default_threshold;
-    options.min_consecutive = params.min_consecutive;
-    options.backend = to_backend(params.backend);
-    for (std::size_t i = 0; i < params.thresholds_count; ++i) {
-      const float t = params.thresholds[i];
-      if (std::isnan(t) || t < 0.0f) continue;  // not set
-      options.thresholds[model->model.labels()[i]] = t;
-    }
-    auto* handle = new kws_detector{kws::Detector(model->model, options), params.callback, params.user_data, {}, 0};
+    auto handle = std::make_unique<kws_detector>(
+        kws_detector{kws::Detector(model->model, options), params.callback, params.user_data, {}, 0});
     handle->queue.reserve(64);
-    *out_detector = handle;
+    if (params.evaluation_callback != nullptr) {
+      handle->detector.set_evaluation_callback(
+          [callback = params.evaluation_callback, user_data = params.evaluation_user_data](const kws::Evaluation& e) {
+            kws_evaluation evaluation;
+            evaluation.size = sizeof(kws_evaluation);
+            evaluation.index = e.index;
+            evaluation.frame = e.frame;
+            evaluation.start_sample = e.start_sample;
+            evaluation.end_sample = e.end_sample;
+            evaluation.scores = e.scores;
+            evaluation.scores_count = std::size_t(e.num_classes);
+            evaluation.fired_label = e.fired_label;
+            callback(&evaluation, user_data);
+          });
+    }
+    *out_detector = handle.release();
   });
 }
 
@@ -496,6 +536,48 @@ kws_status kws_detector_evaluations(const kws_detector* detector, int64_t* out_e
 
 kws_status kws_detector_samples_pushed(const kws_detector* detector, int64_t* out_samples) {
   return get(__func__, detector, out_samples, [](const kws_detector& d) { return d.detector.samples_pushed(); });
+}
+
+// ---- event policy ----
+
+kws_status kws_event_policy_create(const kws_model* model, const kws_detector_params* given,
+                                   kws_event_policy** out_policy) {
+  KWS_REQUIRE(out_policy != nullptr, "out_policy is NULL");
+  kws_detector_params params;
+  kws::DetectorOptions options;
+  const kws_status status = detector_options(__func__, model, given, &params, &options);
+  if (status != KWS_OK) return status;
+  return guard(__func__, [&] { *out_policy = new kws_event_policy{kws::EventPolicy(model->model, options)}; });
+}
+
+void kws_event_policy_free(kws_event_policy* policy) { delete policy; }
+
+kws_status kws_event_policy_reset(kws_event_policy* policy) {
+  KWS_REQUIRE(policy != nullptr, "policy is NULL");
+  policy->policy.reset();
+  return KWS_OK;
+}
+
+kws_status kws_event_policy_run(kws_event_policy* policy, const float* scores, size_t scores_count,
+                                const int64_t* frames, size_t count, int32_t* out_fired) {
+  KWS_REQUIRE(policy != nullptr, "policy is NULL");
+  KWS_REQUIRE(scores_count == std::size_t(policy->policy.num_classes()),
+              "scores_count must equal the model's number of labels");
+  if (count == 0) return KWS_OK;
+  KWS_REQUIRE(scores != nullptr && frames != nullptr && out_fired != nullptr, "scores, frames or out_fired is NULL");
+  for (std::size_t i = 1; i < count; ++i)
+    KWS_REQUIRE(frames[i] >= frames[i - 1], "frames must be non-decreasing");
+  for (std::size_t i = 0; i < count; ++i) out_fired[i] = policy->policy.update(scores + i * scores_count, frames[i]);
+  return KWS_OK;
+}
+
+kws_status kws_event_policy_thresholds(const kws_event_policy* policy, const float** out_thresholds,
+                                       size_t* out_count) {
+  KWS_REQUIRE(policy != nullptr, "policy is NULL");
+  KWS_REQUIRE(out_thresholds != nullptr && out_count != nullptr, "out_thresholds or out_count is NULL");
+  *out_thresholds = policy->policy.thresholds().data();
+  *out_count = policy->policy.thresholds().size();
+  return KWS_OK;
 }
 
 // ---- audio ----

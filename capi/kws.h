@@ -167,6 +167,24 @@ typedef struct kws_detection {
  * detection is valid only during the call. Do not call the same detector from the callback. */
 typedef void (*kws_detection_callback)(const kws_detection* detection, void* user_data);
 
+/* One model evaluation of the stream: its smoothed posteriors and the window it saw, for live
+ * score plots and for threshold sweeps (kws_event_policy_run over recorded evaluations gives the
+ * events the detector would give at any firing setting). */
+typedef struct kws_evaluation {
+  size_t size;           /* sizeof(kws_evaluation) */
+  int64_t index;         /* since create/reset, from 0 */
+  int64_t frame;         /* feature frames of the stream so far: the clock of kws_event_policy_run */
+  int64_t start_sample;  /* the window's audio, as in kws_detection */
+  int64_t end_sample;
+  const float* scores;   /* smoothed posteriors, one per label; valid during the call only */
+  size_t scores_count;
+  int32_t fired_label;   /* label index of the event this evaluation fires, or -1 */
+} kws_evaluation;
+
+/* Called from inside kws_detector_push/finish after every evaluation, before the event it fires
+ * (if any) is delivered. Do not call the same detector from the callback. */
+typedef void (*kws_evaluation_callback)(const kws_evaluation* evaluation, void* user_data);
+
 typedef struct kws_detector_params {
   size_t size;              /* sizeof(kws_detector_params), set by kws_detector_params_init */
   int32_t sample_rate;      /* of pushed PCM in Hz; 0 (default) = the model's rate */
@@ -183,6 +201,8 @@ typedef struct kws_detector_params {
   size_t thresholds_count;  /* entries in thresholds (<= number of labels) */
   kws_detection_callback callback; /* NULL (default): events are queued for kws_detector_next */
   void* user_data;          /* passed to callback */
+  kws_evaluation_callback evaluation_callback; /* NULL (default): not called */
+  void* evaluation_user_data;                  /* passed to evaluation_callback */
 } kws_detector_params;
 
 KWS_API void kws_detector_params_init(kws_detector_params* params);
@@ -219,6 +239,33 @@ KWS_API kws_status kws_detector_sample_rate(const kws_detector* detector, int32_
 KWS_API kws_status kws_detector_evaluations(const kws_detector* detector, int64_t* out_evaluations);
 /* Samples pushed since create/reset, at the detector's sample rate. */
 KWS_API kws_status kws_detector_samples_pushed(const kws_detector* detector, int64_t* out_samples);
+
+/* ---- Event policy: the detector's firing rule on its own ---------------------------------- */
+
+/* A label fires when its smoothed score has been at or above its threshold for min_consecutive
+ * evaluations in a row, it is armed (its score dropped below its threshold since it last fired),
+ * and no event is within refractory_seconds; the highest-scoring such label wins. The detector
+ * runs one; a threshold sweep records a detector's evaluations once (evaluation_callback) and runs
+ * one policy per setting over them. One thread at a time per policy. */
+typedef struct kws_event_policy kws_event_policy;
+
+/* Reads the firing fields of params (thresholds, default_threshold, sensitivity,
+ * min_consecutive, refractory_seconds; the others are ignored); NULL for the defaults. */
+KWS_API kws_status kws_event_policy_create(const kws_model* model, const kws_detector_params* params,
+                                           kws_event_policy** out_policy);
+KWS_API void kws_event_policy_free(kws_event_policy* policy);
+/* Forgets the stream: every label armed, no refractory period running. */
+KWS_API kws_status kws_event_policy_reset(kws_event_policy* policy);
+/* Runs `count` evaluations in order, continuing from the previous call: scores is
+ * [count][scores_count] row-major (scores_count = the model's labels), frames[i] is evaluation
+ * i's kws_evaluation.frame (non-decreasing). out_fired[i] gets the label index evaluation i
+ * fires, or -1. */
+KWS_API kws_status kws_event_policy_run(kws_event_policy* policy, const float* scores, size_t scores_count,
+                                        const int64_t* frames, size_t count, int32_t* out_fired);
+/* Effective threshold per label (after sensitivity; +infinity for labels that never fire);
+ * owned by the policy, valid until it is freed. */
+KWS_API kws_status kws_event_policy_thresholds(const kws_event_policy* policy, const float** out_thresholds,
+                                               size_t* out_count);
 
 /* ---- Audio files --------------------------------------------------------------------------- */
 

@@ -9,12 +9,17 @@
 
 #include "kws/audio.hpp"
 #include "kws/classifier.hpp"
+#include "detector_options.hpp"
 #include "kws/error.hpp"
+#include "kws/event_policy.hpp"
 #include "kws/features.hpp"
 #include "sample_rate.hpp"
 #include "stream_resampler.hpp"
 
 namespace kws {
+
+using detail::check_range;
+using detail::frames_for;
 
 namespace {
 
@@ -22,23 +27,13 @@ namespace {
 // no buffer proportional to the chunk.
 constexpr std::size_t kBlock = 4096;
 
-int frames_for(double seconds, const FeatureConfig& features) {
-  return int(std::lround(seconds * features.sample_rate / features.hop_length));
-}
-
-void check_range(double value, double low, double high, const char* name) {
-  if (!(value >= low && value <= high))
-    throw InvalidArgument(std::string("DetectorOptions.") + name + " = " + std::to_string(value) + " outside [" +
-                          std::to_string(low) + ", " + std::to_string(high) + "]");
-}
-
 }  // namespace
 
 struct Detector::Impl {
   Model model;
   DetectorOptions options;
   int in_rate = 0, model_rate = 0;
-  int bins = 0, window = 0, stride = 0, smoothing = 1, refractory = 0;
+  int bins = 0, window = 0, stride = 0, smoothing = 1;
   int hop = 0, n_fft = 0, frame_start_offset = 0;  // frame t covers [t * hop - offset, + n_fft)
   Engine engine;
   StreamingFeatureExtractor features;
@@ -50,10 +45,9 @@ struct Detector::Impl {
   std::vector<float> logits;
   std::vector<float> history;    // [smoothing][classes], slot = evaluation % smoothing
   std::vector<float> smoothed;
-  std::vector<float> thresholds;
-  std::vector<int> consecutive;
-  std::vector<char> armed;       // a label re-arms once its score drops below its threshold
-  std::int64_t frames = 0, evaluations = 0, last_evaluated_frame = 0, quiet_until_frame = 0;
+  EventPolicy policy;
+  EvaluationCallback on_evaluation;
+  std::int64_t frames = 0, evaluations = 0, last_evaluated_frame = 0;
   std::int64_t samples_pushed = 0;
   bool finished = false;
   Sink sink = nullptr;
@@ -63,7 +57,8 @@ struct Detector::Impl {
       : model(std::move(m)),
         options(o),
         engine(model, make_engine_options(model, o)),
-        features(model.feature_config()) {
+        features(model.feature_config()),
+        policy(model, o) {
     const FeatureConfig& config = model.feature_config();
     model_rate = config.sample_rate;
     in_rate = options.sample_rate == 0 ? model_rate : options.sample_rate;
@@ -72,11 +67,6 @@ struct Detector::Impl {
                             detail::sample_rate_range() + " (or 0 for the model's rate)");
     check_range(options.stride_seconds, 0.0, 60.0, "stride_seconds");
     check_range(options.smoothing_seconds, 0.0, 60.0, "smoothing_seconds");
-    check_range(options.sensitivity, 0.0, 1.0, "sensitivity");
-    check_range(options.refractory_seconds, 0.0, 3600.0, "refractory_seconds");
-    check_range(options.default_threshold, 0.0, 1.0, "default_threshold");
-    if (options.min_consecutive < 1 || options.min_consecutive > 1000)
-      throw InvalidArgument("DetectorOptions.min_consecutive must be in [1, 1000]");
     bins = config.bins();
     hop = config.hop_length;
     n_fft = config.n_fft;
@@ -84,30 +74,9 @@ struct Detector::Impl {
     window = engine.max_frames();
     stride = std::max(1, frames_for(options.stride_seconds, config));
     smoothing = std::max(1, int(std::lround(options.smoothing_seconds / (double(stride) * hop / model_rate))));
-    refractory = frames_for(options.refractory_seconds, config);
     if (in_rate != model_rate) resampler.emplace(in_rate, model_rate);
 
-    const auto& labels = model.labels();
     const int classes = model.num_classes();
-    thresholds.assign(classes, 0.0f);
-    for (const auto& [label, value] : options.thresholds) {
-      if (std::find(labels.begin(), labels.end(), label) == labels.end())
-        throw InvalidArgument("DetectorOptions.thresholds names \"" + label + "\", which is not a label of the model");
-      if (!(value >= 0.0f && value <= 1.0f))
-        throw InvalidArgument("DetectorOptions.thresholds[\"" + label + "\"] must be in [0, 1]");
-    }
-    for (int k = 0; k < classes; ++k) {
-      const std::string& label = labels[std::size_t(k)];
-      if (options.ignore_underscore_labels && !label.empty() && label[0] == '_') {
-        thresholds[k] = std::numeric_limits<float>::infinity();
-        continue;
-      }
-      float base = options.default_threshold;
-      if (auto it = model.thresholds().find(label); it != model.thresholds().end()) base = it->second;
-      if (auto it = options.thresholds.find(label); it != options.thresholds.end()) base = it->second;
-      thresholds[k] = float(std::pow(double(base), 2.0 * options.sensitivity));
-    }
-
     block.assign(kBlock, 0.0f);
     converted.assign(kBlock, 0.0f);
     ring.assign(std::size_t(window) * bins, 0.0f);
@@ -115,8 +84,6 @@ struct Detector::Impl {
     logits.assign(classes, 0.0f);
     history.assign(std::size_t(smoothing) * classes, 0.0f);
     smoothed.assign(classes, 0.0f);
-    consecutive.assign(classes, 0);
-    armed.assign(classes, 1);
   }
 
   static EngineOptions make_engine_options(const Model& model, const DetectorOptions& o) {
@@ -133,11 +100,10 @@ struct Detector::Impl {
   void reset() {
     features.reset();
     if (resampler) resampler->reset();
-    frames = evaluations = last_evaluated_frame = quiet_until_frame = samples_pushed = 0;
+    frames = evaluations = last_evaluated_frame = samples_pushed = 0;
     finished = false;
     std::fill(smoothed.begin(), smoothed.end(), 0.0f);
-    std::fill(consecutive.begin(), consecutive.end(), 0);
-    std::fill(armed.begin(), armed.end(), 1);
+    policy.reset();
   }
 
   // Model-rate sample -> pushed-rate sample.
@@ -171,35 +137,31 @@ struct Detector::Impl {
       smoothed[k] = sum / float(filled);
     }
 
-    // A label fires when it has been at or above its threshold for min_consecutive evaluations,
-    // is armed (it dropped below its threshold since it last fired: a word stays in the window
-    // for longer than the refractory period, and must not fire twice), and no event is within
-    // the refractory period. The highest-scoring such label wins.
-    int best = -1;
-    for (std::size_t k = 0; k < classes; ++k) {
-      const bool above = smoothed[k] >= thresholds[k];
-      consecutive[k] = above ? consecutive[k] + 1 : 0;
-      if (!above) armed[k] = 1;
-      if (armed[k] && consecutive[k] >= options.min_consecutive &&
-          (best < 0 || smoothed[k] > smoothed[std::size_t(best)]))
-        best = int(k);
-    }
-    if (best < 0 || frames < quiet_until_frame) return;
-    quiet_until_frame = frames + refractory;
-    std::fill(consecutive.begin(), consecutive.end(), 0);
-    armed[std::size_t(best)] = 0;
-
     // The audio the window's features were computed from: the first frame's first sample to
     // the last frame's last (clipped to the stream).
-    Detection detection;
-    detection.label_index = best;
-    detection.label = &model.labels()[std::size_t(best)];
-    detection.score = smoothed[std::size_t(best)];
     const std::int64_t first = frames - count;
-    detection.start_sample = to_input_samples(std::max<std::int64_t>(0, first * hop - frame_start_offset));
-    detection.end_sample = std::max(detection.start_sample,
-                                    std::min(to_input_samples((frames - 1) * hop - frame_start_offset + n_fft),
-                                             samples_pushed));
+    const std::int64_t start = to_input_samples(std::max<std::int64_t>(0, first * hop - frame_start_offset));
+    const std::int64_t end =
+        std::max(start, std::min(to_input_samples((frames - 1) * hop - frame_start_offset + n_fft), samples_pushed));
+    const int fired = policy.update(smoothed.data(), frames);
+    if (on_evaluation) {
+      Evaluation evaluation;
+      evaluation.index = evaluations - 1;
+      evaluation.frame = frames;
+      evaluation.start_sample = start;
+      evaluation.end_sample = end;
+      evaluation.scores = smoothed.data();
+      evaluation.num_classes = int(classes);
+      evaluation.fired_label = fired;
+      on_evaluation(evaluation);
+    }
+    if (fired < 0) return;
+    Detection detection;
+    detection.label_index = fired;
+    detection.label = &model.labels()[std::size_t(fired)];
+    detection.score = smoothed[std::size_t(fired)];
+    detection.start_sample = start;
+    detection.end_sample = end;
     sink(sink_context, detection);
   }
 
@@ -296,7 +258,8 @@ const DetectorOptions& Detector::options() const { return impl_->options; }
 int Detector::sample_rate() const { return impl_->in_rate; }
 int Detector::window_frames() const { return impl_->window; }
 int Detector::stride_frames() const { return impl_->stride; }
-const std::vector<float>& Detector::thresholds() const { return impl_->thresholds; }
+const std::vector<float>& Detector::thresholds() const { return impl_->policy.thresholds(); }
+void Detector::set_evaluation_callback(EvaluationCallback callback) { impl_->on_evaluation = std::move(callback); }
 std::int64_t Detector::samples_pushed() const { return impl_->samples_pushed; }
 std::int64_t Detector::evaluations() const { return impl_->evaluations; }
 const std::vector<float>& Detector::scores() const { return impl_->smoothed; }

@@ -20,6 +20,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -73,6 +74,20 @@ struct Detection {
   std::int64_t end_sample = 0;
 };
 
+// One model evaluation of the stream, for callers that plot live scores or sweep thresholds (an
+// EventPolicy run over recorded evaluations gives the events the detector would give at any
+// firing setting).
+struct Evaluation {
+  std::int64_t index = 0;         // since construction or reset(), from 0
+  std::int64_t frame = 0;         // feature frames of the stream so far: EventPolicy::update's clock
+  std::int64_t start_sample = 0;  // the window's audio, as in Detection
+  std::int64_t end_sample = 0;
+  const float* scores = nullptr;  // num_classes smoothed posteriors; valid during the call only
+  int num_classes = 0;
+  int fired_label = -1;           // label index of the event this evaluation fires, or -1
+};
+using EvaluationCallback = std::function<void(const Evaluation&)>;
+
 class Detector {
  public:
   // Throws InvalidArgument for out-of-range options or thresholds naming unknown labels.
@@ -103,6 +118,11 @@ class Detector {
     finish_stream(&invoke<OnDetection>, &on_detection);
   }
   std::vector<Detection> finish();
+
+  // Called after every evaluation, on the pushing thread, before the event it fires (if any) is
+  // delivered; an empty callback stops the calls. Setting it allocates (std::function); the calls
+  // do not.
+  void set_evaluation_callback(EvaluationCallback callback);
 
   // Forgets the stream; sample positions restart at 0. Keeps the detector's buffers (a resampling
   // detector's libsoxr state re-primes on the next samples, which allocates once).

@@ -215,6 +215,95 @@ static void test_detector(kws_model* model) {
   free(audio);
 }
 
+/* Records every evaluation (up to 128) of a detector. */
+typedef struct recording {
+  size_t count, classes;
+  float scores[128 * 12];
+  int64_t frames[128];
+  int32_t fired[128];
+  int ordered;
+} recording;
+
+static void on_evaluation(const kws_evaluation* e, void* user_data) {
+  recording* r = (recording*)user_data;
+  if (e->index != (int64_t)r->count || e->scores_count != 12 || e->size != sizeof(kws_evaluation) ||
+      e->end_sample <= e->start_sample)
+    r->ordered = 0;
+  if (r->count < 128) {
+    memcpy(r->scores + r->count * 12, e->scores, 12 * sizeof(float));
+    r->frames[r->count] = e->frame;
+    r->fired[r->count] = e->fired_label;
+  }
+  ++r->count;
+}
+
+/* The evaluation callback, and the event policy replaying what it recorded. */
+static void test_event_policy(kws_model* model) {
+  float* audio = noise(16000 * 8, 9, 0.4f);
+  static recording r;
+  kws_detector_params params;
+  kws_detector* detector = NULL;
+  kws_event_policy* policy = NULL;
+  int32_t fired[128];
+  const float* thresholds = NULL;
+  size_t n = 0, i, events = 0, replayed = 0;
+  int64_t evaluations = 0;
+  kws_detection event;
+  int32_t available = 0;
+
+  memset(&r, 0, sizeof(r));
+  r.ordered = 1;
+  kws_detector_params_init(&params);
+  CHECK(params.evaluation_callback == NULL && params.evaluation_user_data == NULL);
+  params.default_threshold = 0.1f;
+  params.min_consecutive = 1;
+  params.refractory_seconds = 0.3f;
+  params.evaluation_callback = on_evaluation;
+  params.evaluation_user_data = &r;
+  CHECK(kws_detector_create(model, &params, &detector) == KWS_OK);
+  CHECK(kws_detector_push(detector, audio, 16000 * 8) == KWS_OK);
+  CHECK(kws_detector_finish(detector) == KWS_OK);
+  CHECK(kws_detector_evaluations(detector, &evaluations) == KWS_OK && (size_t)evaluations == r.count);
+  CHECK(r.count > 20 && r.count <= 128 && r.ordered);
+  event.size = sizeof(event);
+  while (kws_detector_next(detector, &event, &available) == KWS_OK && available) ++events;
+  for (i = 0; i < r.count; ++i) replayed += r.fired[i] >= 0;
+  CHECK(events > 0 && replayed == events);
+  kws_detector_free(detector);
+
+  /* The same firing params replayed through a policy give the same events, in two calls. */
+  CHECK(kws_event_policy_create(model, &params, &policy) == KWS_OK);
+  CHECK(kws_event_policy_run(policy, r.scores, 12, r.frames, 10, fired) == KWS_OK);
+  CHECK(kws_event_policy_run(policy, r.scores + 10 * 12, 12, r.frames + 10, r.count - 10, fired + 10) == KWS_OK);
+  for (i = 0; i < r.count; ++i) CHECK(fired[i] == r.fired[i]);
+  CHECK(kws_event_policy_thresholds(policy, &thresholds, &n) == KWS_OK && n == 12);
+  CHECK(isinf(thresholds[0]) && fabsf(thresholds[11] - 0.1f) < 1e-6f);
+  /* After reset it starts over; with nothing to run, nothing is read. */
+  CHECK(kws_event_policy_reset(policy) == KWS_OK);
+  CHECK(kws_event_policy_run(policy, r.scores, 12, r.frames, 1, fired) == KWS_OK && fired[0] == r.fired[0]);
+  CHECK(kws_event_policy_run(policy, NULL, 12, NULL, 0, NULL) == KWS_OK);
+  /* Misuse. */
+  CHECK(kws_event_policy_run(policy, r.scores, 11, r.frames, 1, fired) == KWS_ERROR_INVALID_ARGUMENT);
+  CHECK(kws_event_policy_run(policy, NULL, 12, r.frames, 1, fired) == KWS_ERROR_INVALID_ARGUMENT);
+  r.frames[1] = r.frames[0] - 1;
+  CHECK(kws_event_policy_run(policy, r.scores, 12, r.frames, 2, fired) == KWS_ERROR_INVALID_ARGUMENT);
+  CHECK(strstr(kws_last_error(), "non-decreasing") != NULL);
+  CHECK(kws_event_policy_run(NULL, r.scores, 12, r.frames, 1, fired) == KWS_ERROR_INVALID_ARGUMENT);
+  CHECK(kws_event_policy_reset(NULL) == KWS_ERROR_INVALID_ARGUMENT);
+  CHECK(kws_event_policy_thresholds(NULL, &thresholds, &n) == KWS_ERROR_INVALID_ARGUMENT);
+  CHECK(kws_event_policy_thresholds(policy, NULL, &n) == KWS_ERROR_INVALID_ARGUMENT);
+  kws_event_policy_free(policy);
+  kws_event_policy_free(NULL);
+  CHECK(kws_event_policy_create(NULL, &params, &policy) == KWS_ERROR_INVALID_ARGUMENT);
+  CHECK(kws_event_policy_create(model, &params, NULL) == KWS_ERROR_INVALID_ARGUMENT);
+  params.min_consecutive = 0;
+  CHECK(kws_event_policy_create(model, &params, &policy) == KWS_ERROR_INVALID_ARGUMENT);
+  CHECK(strstr(kws_last_error(), "min_consecutive") != NULL);
+  CHECK(kws_event_policy_create(model, NULL, &policy) == KWS_OK);
+  kws_event_policy_free(policy);
+  free(audio);
+}
+
 static void test_misuse(kws_model* model) {
   kws_model* loaded = (kws_model*)0x1;
   kws_detector* detector = NULL;
@@ -296,6 +385,7 @@ int main(void) {
   test_model(model);
   test_features_and_classify(model);
   test_detector(model);
+  test_event_policy(model);
   test_misuse(model);
   kws_model_free(model);
   printf("%d checks, %d failed\n", checks, failures);

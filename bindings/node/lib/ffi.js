@@ -91,6 +91,7 @@ const kws_status = koffi.alias('kws_status', 'int');
 const kws_backend = koffi.alias('kws_backend', 'int');
 koffi.opaque('kws_model');
 koffi.opaque('kws_detector');
+koffi.opaque('kws_event_policy');
 
 export const structs = {
   kws_classify_params: koffi.struct('kws_classify_params', {
@@ -105,6 +106,16 @@ export const structs = {
     score: 'float',
     start_sample: 'int64_t',
     end_sample: 'int64_t',
+  }),
+  kws_evaluation: koffi.struct('kws_evaluation', {
+    size: 'size_t',
+    index: 'int64_t',
+    frame: 'int64_t',
+    start_sample: 'int64_t',
+    end_sample: 'int64_t',
+    scores: 'const float *',
+    scores_count: 'size_t',
+    fired_label: 'int32_t',
   }),
   kws_detector_params: koffi.struct('kws_detector_params', {
     size: 'size_t',
@@ -122,8 +133,14 @@ export const structs = {
     // kws_detection_callback: the queue mode (kws_detector_next) is used, so it is always NULL.
     callback: 'void *',
     user_data: 'void *',
+    // A koffi.register()ed kws_evaluation_callback when Detector's onEvaluation is given.
+    evaluation_callback: 'void *',
+    evaluation_user_data: 'void *',
   }),
 };
+/** kws_evaluation_callback: the evaluation arrives as a pointer, read with koffi.decode. */
+export const EvaluationCallback = koffi.proto(
+  'void kws_evaluation_callback(const void *evaluation, void *user_data)');
 export const enums = { kws_status, kws_backend };
 
 // ---- Functions --------------------------------------------------------------------------------
@@ -168,6 +185,15 @@ const PROTOTYPES = [
   'kws_status kws_detector_next(kws_detector *detector, _Inout_ kws_detection *out, _Out_ int32_t *out_available)',
   'kws_status kws_detector_scores(const kws_detector *detector, _Out_ const float **out_scores, _Out_ size_t *out_count)',
   'kws_status kws_detector_samples_pushed(const kws_detector *detector, _Out_ int64_t *out_samples)',
+
+  'kws_status kws_event_policy_create(const kws_model *model, const kws_detector_params *params, ' +
+    '_Out_ kws_event_policy **out_policy)',
+  'void kws_event_policy_free(kws_event_policy *policy)',
+  'kws_status kws_event_policy_reset(kws_event_policy *policy)',
+  'kws_status kws_event_policy_run(kws_event_policy *policy, const float *scores, size_t scores_count, ' +
+    'const int64_t *frames, size_t count, int32_t *out_fired)',
+  'kws_status kws_event_policy_thresholds(const kws_event_policy *policy, _Out_ const float **out_thresholds, ' +
+    '_Out_ size_t *out_count)',
 
   // The sample buffer is returned as a raw pointer (BigInt): it is copied, then kws_audio_free'd.
   'kws_status kws_audio_read(const char *path, int32_t target_sample_rate, _Out_ void **out_samples, ' +

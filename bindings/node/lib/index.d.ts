@@ -105,15 +105,49 @@ export interface DetectorOptions {
   smoothingSeconds?: number;
   /** 0..1; effective threshold = threshold^(2 * sensitivity); default 0.5. */
   sensitivity?: number;
-  /** No event for this long after one; default 1.0. */
+  /** No event for this long after one; default 0.5. */
   refractorySeconds?: number;
   /** For labels without a threshold (in the model or `thresholds`); default 0.5. */
   defaultThreshold?: number;
-  /** Evaluations in a row above threshold; default 1. */
+  /** Evaluations in a row above threshold; default 3. */
   minConsecutive?: number;
   /** Per-label thresholds, overriding the model's. */
   thresholds?: Record<string, number>;
   backend?: BackendName | number;
+  /** Called inside push/finish after every model evaluation (live score plots; recording for an
+   * EventPolicy sweep). An error it throws is rethrown by that push/finish. */
+  onEvaluation?: (evaluation: Evaluation) => void;
+}
+
+/** One model evaluation of the stream. */
+export interface Evaluation {
+  /** Since creation or the latest reset(), from 0. */
+  index: number;
+  /** Feature frames of the stream so far: the clock EventPolicy.run takes. */
+  frame: number;
+  /** The window's audio, as in Detection. */
+  startSample: number;
+  endSample: number;
+  /** Smoothed posteriors, one per label index. */
+  scores: Float32Array;
+  /** Label index of the event this evaluation fired, or -1. */
+  firedLabel: number;
+}
+
+/** The firing options of DetectorOptions: what an EventPolicy reads. */
+export type FiringOptions = Pick<DetectorOptions,
+  'sensitivity' | 'refractorySeconds' | 'defaultThreshold' | 'minConsecutive' | 'thresholds'>;
+
+/** The detector's firing rule on its own: run it over recorded evaluations at any setting. */
+export declare class EventPolicy {
+  constructor(model: Model, options?: FiringOptions);
+  /** scores: frames.length * labels values, row-major; returns the label index each evaluation
+   * fires, or -1. Continues from the previous call. */
+  run(scores: Float32Array | ArrayLike<number>, frames: ArrayLike<number>): Int32Array;
+  reset(): void;
+  /** Effective threshold per label index; Infinity for labels that never fire. */
+  readonly thresholds: Float32Array;
+  close(): void;
 }
 
 export interface Detection {
@@ -159,6 +193,7 @@ export declare function readAudio(source: string | Uint8Array | ArrayBuffer, tar
 declare const _default: {
   Model: typeof Model;
   Detector: typeof Detector;
+  EventPolicy: typeof EventPolicy;
   KwsError: typeof KwsError;
   Status: typeof Status;
   Backend: typeof Backend;

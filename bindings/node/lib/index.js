@@ -10,7 +10,7 @@
 // a FinalizationRegistry frees forgotten ones when they are garbage-collected.
 import koffi from 'koffi';
 
-import { native, structs } from './ffi.js';
+import { EvaluationCallback, native, structs } from './ffi.js';
 
 const { fn: C, path: libraryPath } = native();
 
@@ -124,7 +124,12 @@ function toBytes(data, what) {
 // The safety net for handles that were never closed. The held value is the raw pointer only, so
 // the registry does not keep the wrapper alive.
 const modelRegistry = new FinalizationRegistry((pointer) => C.kws_model_free(pointer));
-const detectorRegistry = new FinalizationRegistry((pointer) => C.kws_detector_free(pointer));
+// A detector's held value also carries its registered evaluation callback (koffi.unregister).
+const detectorRegistry = new FinalizationRegistry(({ pointer, callback }) => {
+  C.kws_detector_free(pointer);
+  if (callback) koffi.unregister(callback);
+});
+const policyRegistry = new FinalizationRegistry((pointer) => C.kws_event_policy_free(pointer));
 
 const CONSTRUCT = Symbol('construct');
 const HANDLE = Symbol('handle');
@@ -272,11 +277,54 @@ export class Model {
 
 const DETECTION_SIZE = koffi.sizeof(structs.kws_detection);
 
+// kws_detector_params from kws_detector_params_init with `options` (camelCase) applied; `fields`
+// are the option names the caller takes besides thresholds (and backend, where listed).
+const PARAM_FIELDS = {
+  sampleRate: 'sample_rate', windowSeconds: 'window_seconds', strideSeconds: 'stride_seconds',
+  smoothingSeconds: 'smoothing_seconds', sensitivity: 'sensitivity', refractorySeconds: 'refractory_seconds',
+  defaultThreshold: 'default_threshold', minConsecutive: 'min_consecutive',
+};
+
+function detectorParams(who, model, options, known) {
+  for (const key of Object.keys(options))
+    if (!known.includes(key)) throw new TypeError(`${who}: unknown option '${key}'; known: ${known.join(', ')}`);
+  const params = {};
+  C.kws_detector_params_init(params);
+  for (const [option, field] of Object.entries(PARAM_FIELDS)) {
+    const value = options[option];
+    if (value === undefined) continue;
+    if (typeof value !== 'number' || Number.isNaN(value)) throw new TypeError(`${who}: ${option} must be a number`);
+    if ((field === 'sample_rate' || field === 'min_consecutive') && !Number.isInteger(value))
+      throw new TypeError(`${who}: ${option} must be an integer`);
+    params[field] = value;
+  }
+  params.backend = backendValue(options.backend);
+  if (options.thresholds !== undefined && options.thresholds !== null) {
+    const values = new Float32Array(model.labels.length).fill(-1);
+    for (const [label, value] of Object.entries(options.thresholds)) {
+      const index = model.labels.indexOf(label);
+      if (index < 0)
+        throw new RangeError(`${who}: thresholds: unknown label '${label}'; labels: ${model.labels.join(', ')}`);
+      if (typeof value !== 'number') throw new TypeError(`${who}: thresholds['${label}'] must be a number`);
+      values[index] = value;
+    }
+    params.thresholds = values; // copied by kws_detector_create / kws_event_policy_create
+    params.thresholds_count = values.length;
+  }
+  return params;
+}
+
+const FIRING_OPTIONS = ['sensitivity', 'refractorySeconds', 'defaultThreshold', 'minConsecutive', 'thresholds'];
+const DETECTOR_OPTIONS = ['sampleRate', 'windowSeconds', 'strideSeconds', 'smoothingSeconds', ...FIRING_OPTIONS,
+                          'backend', 'onEvaluation'];
+
 /** Streaming keyword detector: the state of one audio stream. One per stream. */
 export class Detector {
   #handle = null;
   #labels;
   #sampleRate;
+  #callback = null;       // the registered kws_evaluation_callback, if any
+  #callbackError = null;  // what onEvaluation threw, rethrown by the push/finish that called it
 
   /**
    * options (all optional; defaults from kws_detector_params_init):
@@ -290,48 +338,53 @@ export class Detector {
    *   minConsecutive     evaluations in a row above threshold (3)
    *   thresholds         {label: threshold}, overriding the model's suggestions
    *   backend            'default' | 'reference' | 'eigen' | 'onednn'
+   *   onEvaluation       called inside push/finish after every model evaluation with
+   *                      {index, frame, startSample, endSample, scores: Float32Array, firedLabel}
+   *                      (live score plots; recording for an EventPolicy sweep)
    */
   constructor(model, options = {}) {
     if (!(model instanceof Model)) throw new TypeError('Detector: model must be a Model');
-    const known = new Set(['sampleRate', 'windowSeconds', 'strideSeconds', 'smoothingSeconds', 'sensitivity',
-                           'refractorySeconds', 'defaultThreshold', 'minConsecutive', 'thresholds', 'backend']);
-    for (const key of Object.keys(options))
-      if (!known.has(key)) throw new TypeError(`Detector: unknown option '${key}'; known: ${[...known].join(', ')}`);
+    const params = detectorParams('Detector', model, options, DETECTOR_OPTIONS);
     const h = model[HANDLE]('new Detector()');
-    const params = {};
-    C.kws_detector_params_init(params);
-    const fields = {
-      sampleRate: 'sample_rate', windowSeconds: 'window_seconds', strideSeconds: 'stride_seconds',
-      smoothingSeconds: 'smoothing_seconds', sensitivity: 'sensitivity', refractorySeconds: 'refractory_seconds',
-      defaultThreshold: 'default_threshold', minConsecutive: 'min_consecutive',
-    };
-    for (const [option, field] of Object.entries(fields)) {
-      const value = options[option];
-      if (value === undefined) continue;
-      if (typeof value !== 'number' || Number.isNaN(value)) throw new TypeError(`Detector: ${option} must be a number`);
-      if ((field === 'sample_rate' || field === 'min_consecutive') && !Number.isInteger(value))
-        throw new TypeError(`Detector: ${option} must be an integer`);
-      params[field] = value;
-    }
-    params.backend = backendValue(options.backend);
-    if (options.thresholds !== undefined && options.thresholds !== null) {
-      const values = new Float32Array(model.labels.length).fill(-1);
-      for (const [label, value] of Object.entries(options.thresholds)) {
-        const index = model.labels.indexOf(label);
-        if (index < 0)
-          throw new RangeError(`Detector: thresholds: unknown label '${label}'; labels: ${model.labels.join(', ')}`);
-        if (typeof value !== 'number') throw new TypeError(`Detector: thresholds['${label}'] must be a number`);
-        values[index] = value;
-      }
-      params.thresholds = values; // copied by kws_detector_create
-      params.thresholds_count = values.length;
+    if (options.onEvaluation !== undefined) {
+      if (typeof options.onEvaluation !== 'function') throw new TypeError('Detector: onEvaluation must be a function');
+      const onEvaluation = options.onEvaluation;
+      this.#callback = koffi.register((pointer) => {
+        try {
+          const e = koffi.decode(pointer, structs.kws_evaluation);
+          const count = Number(e.scores_count);
+          onEvaluation({
+            index: Number(e.index),
+            frame: Number(e.frame),
+            startSample: Number(e.start_sample),
+            endSample: Number(e.end_sample),
+            scores: new Float32Array(koffi.decode(e.scores, 'float', count)),
+            firedLabel: e.fired_label,
+          });
+        } catch (error) {
+          if (this.#callbackError === null) this.#callbackError = { error };
+        }
+      }, koffi.pointer(EvaluationCallback));
+      params.evaluation_callback = this.#callback;
     }
     const out = [null];
-    check(C.kws_detector_create(h, params, out));
+    try {
+      check(C.kws_detector_create(h, params, out));
+    } catch (error) {
+      if (this.#callback) koffi.unregister(this.#callback);
+      throw error;
+    }
     this.#handle = out[0];
-    detectorRegistry.register(this, this.#handle, this);
+    detectorRegistry.register(this, { pointer: this.#handle, callback: this.#callback }, this);
     this.#labels = model.labels;
     this.#sampleRate = params.sample_rate || model.sampleRate;
+  }
+
+  #rethrow() {
+    if (this.#callbackError === null) return;
+    const { error } = this.#callbackError;
+    this.#callbackError = null;
+    throw error;
   }
 
   #live(what) {
@@ -355,6 +408,7 @@ export class Detector {
     const input = toSamples(samples);
     const push = input instanceof Int16Array ? C.kws_detector_push_s16 : C.kws_detector_push;
     check(push(h, pointerOf(input), input.length));
+    this.#rethrow();
     return this.#drain(h);
   }
 
@@ -363,6 +417,7 @@ export class Detector {
   finish() {
     const h = this.#live('finish()');
     check(C.kws_detector_finish(h));
+    this.#rethrow();
     return this.#drain(h);
   }
 
@@ -417,16 +472,84 @@ export class Detector {
     detectorRegistry.unregister(this);
     C.kws_detector_free(this.#handle);
     this.#handle = null;
+    if (this.#callback) koffi.unregister(this.#callback);
+    this.#callback = null;
   }
 
   /** Alias of close(). */
   free() { this.close(); }
 }
 
+// ---- Event policy -----------------------------------------------------------------------------
+
+/**
+ * The detector's firing rule on its own (kws_event_policy): thresholds, minConsecutive, arming
+ * and refractory over smoothed posteriors. Record a Detector's evaluations once (onEvaluation)
+ * and run one policy per setting over them: its events are those a Detector with that setting
+ * gives, without re-running the network. Options: the Detector's firing options
+ * (sensitivity, refractorySeconds, defaultThreshold, minConsecutive, thresholds).
+ */
+export class EventPolicy {
+  #handle = null;
+  #classes;
+
+  constructor(model, options = {}) {
+    if (!(model instanceof Model)) throw new TypeError('EventPolicy: model must be a Model');
+    const params = detectorParams('EventPolicy', model, options, FIRING_OPTIONS);
+    const out = [null];
+    check(C.kws_event_policy_create(model[HANDLE]('new EventPolicy()'), params, out));
+    this.#handle = out[0];
+    policyRegistry.register(this, this.#handle, this);
+    this.#classes = model.labels.length;
+  }
+
+  #live(what) {
+    if (this.#handle === null) throw new Error(`libkws: EventPolicy.${what}: the EventPolicy is closed`);
+    return this.#handle;
+  }
+
+  /**
+   * Runs evaluations in order, continuing from the previous call: scores is a Float32Array of
+   * frames.length * labels values (row-major), frames their evaluation.frame. Returns an
+   * Int32Array: the label index each evaluation fires, or -1.
+   */
+  run(scores, frames) {
+    const h = this.#live('run()');
+    const values = scores instanceof Float32Array ? scores : Float32Array.from(scores);
+    const clock = BigInt64Array.from(frames, (f) => BigInt(f));
+    if (values.length !== clock.length * this.#classes)
+      throw new RangeError(`EventPolicy.run: scores has ${values.length} values, expected frames.length * ` +
+                           `${this.#classes} = ${clock.length * this.#classes}`);
+    const fired = new Int32Array(clock.length);
+    if (clock.length === 0) return fired;
+    check(C.kws_event_policy_run(h, values, this.#classes, clock, clock.length, fired));
+    return fired;
+  }
+
+  /** Forgets the stream: every label armed, no refractory period running. */
+  reset() { check(C.kws_event_policy_reset(this.#live('reset()'))); }
+
+  /** Effective threshold per label index (after sensitivity); Infinity for labels that never fire. */
+  get thresholds() {
+    const pointer = [null];
+    const count = [0];
+    check(C.kws_event_policy_thresholds(this.#live('thresholds'), pointer, count));
+    return new Float32Array(koffi.decode(pointer[0], 'float', Number(count[0])));
+  }
+
+  /** Releases the policy now. Idempotent. */
+  close() {
+    if (this.#handle === null) return;
+    policyRegistry.unregister(this);
+    C.kws_event_policy_free(this.#handle);
+    this.#handle = null;
+  }
+}
+
 // `using model = Model.load(...)` where the runtime has explicit resource management (Node >= 20).
 // Not in index.d.ts: declaring it there would need TypeScript's esnext.disposable lib.
 if (typeof Symbol.dispose === 'symbol') {
-  for (const type of [Model, Detector]) type.prototype[Symbol.dispose] = function dispose() { this.close(); };
+  for (const type of [Model, Detector, EventPolicy]) type.prototype[Symbol.dispose] = function dispose() { this.close(); };
 }
 
 // ---- Audio files ------------------------------------------------------------------------------
@@ -455,5 +578,5 @@ export function readAudio(source, targetRate = 0) {
   }
 }
 
-export default { Model, Detector, KwsError, Status, Backend, readAudio, backendAvailable, version, versionNumber,
+export default { Model, Detector, EventPolicy, KwsError, Status, Backend, readAudio, backendAvailable, version, versionNumber,
                  buildInfo, library };

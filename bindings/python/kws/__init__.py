@@ -5,7 +5,8 @@ ctypes; it is imported on first use, so that ``import kws`` stays light and neve
 The model pipeline lives in submodules imported explicitly: ``kws.bcresnet``, ``kws.features``,
 ``kws.modelfile``, ``kws.export`` (``kws.modelfile`` needs only numpy), ``kws.training``.
 """
-_RUNTIME = ("KwsError", "Model", "Classification", "Detection", "Detector", "Audio", "read_audio",
+_RUNTIME = ("KwsError", "Model", "Classification", "Detection", "Detector", "Evaluation",
+            "EventPolicy", "Audio", "read_audio",
             "version", "version_number", "build_info", "backend_available", "detector_defaults")
 
 __all__ = list(_RUNTIME)

@@ -55,6 +55,22 @@ class Detection(ctypes.Structure):
 DetectionCallback = ctypes.CFUNCTYPE(None, ctypes.POINTER(Detection), ctypes.c_void_p)
 
 
+class Evaluation(ctypes.Structure):
+    _fields_ = [
+        ("size", ctypes.c_size_t),
+        ("index", ctypes.c_int64),
+        ("frame", ctypes.c_int64),
+        ("start_sample", ctypes.c_int64),
+        ("end_sample", ctypes.c_int64),
+        ("scores", ctypes.POINTER(ctypes.c_float)),
+        ("scores_count", ctypes.c_size_t),
+        ("fired_label", ctypes.c_int32),
+    ]
+
+
+EvaluationCallback = ctypes.CFUNCTYPE(None, ctypes.POINTER(Evaluation), ctypes.c_void_p)
+
+
 class DetectorParams(ctypes.Structure):
     _fields_ = [
         ("size", ctypes.c_size_t),
@@ -71,18 +87,21 @@ class DetectorParams(ctypes.Structure):
         ("thresholds_count", ctypes.c_size_t),
         ("callback", DetectionCallback),
         ("user_data", ctypes.c_void_p),
+        ("evaluation_callback", EvaluationCallback),
+        ("evaluation_user_data", ctypes.c_void_p),
     ]
 
 
 #: The mirrored structs, by their kws.h names (tests compare them with the C compiler's layout).
 STRUCTS = {"kws_classify_params": ClassifyParams, "kws_detection": Detection,
-           "kws_detector_params": DetectorParams}
+           "kws_evaluation": Evaluation, "kws_detector_params": DetectorParams}
 
 _P = ctypes.POINTER
 _f32p = _P(ctypes.c_float)
 _i16p = _P(ctypes.c_int16)
 _model_p = ctypes.c_void_p
 _detector_p = ctypes.c_void_p
+_policy_p = ctypes.c_void_p
 
 # name: (restype, argtypes)
 _PROTOTYPES = {
@@ -123,6 +142,12 @@ _PROTOTYPES = {
     "kws_detector_samples_pushed": (kws_status, [_detector_p, _P(ctypes.c_int64)]),
     "kws_detector_evaluations": (kws_status, [_detector_p, _P(ctypes.c_int64)]),
     "kws_detector_sample_rate": (kws_status, [_detector_p, _P(ctypes.c_int32)]),
+    "kws_event_policy_create": (kws_status, [_model_p, _P(DetectorParams), _P(_policy_p)]),
+    "kws_event_policy_free": (None, [_policy_p]),
+    "kws_event_policy_reset": (kws_status, [_policy_p]),
+    "kws_event_policy_run": (kws_status, [_policy_p, _f32p, ctypes.c_size_t, _P(ctypes.c_int64),
+                                          ctypes.c_size_t, _P(ctypes.c_int32)]),
+    "kws_event_policy_thresholds": (kws_status, [_policy_p, _P(_f32p), _P(ctypes.c_size_t)]),
     "kws_audio_read": (kws_status, [ctypes.c_char_p, ctypes.c_int32, _P(_f32p),
                                     _P(ctypes.c_size_t), _P(ctypes.c_int32)]),
     "kws_audio_read_memory": (kws_status, [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int32,

@@ -14,13 +14,14 @@ import json
 import os
 import threading
 from dataclasses import dataclass
-from typing import Dict, List, Mapping, Optional, Union
+from typing import Callable, Dict, List, Mapping, Optional, Union
 
 import numpy as np
 
 from . import _native
 
-__all__ = ["KwsError", "Model", "Classification", "Detection", "Detector", "Audio", "read_audio",
+__all__ = ["KwsError", "Model", "Classification", "Detection", "Detector", "Evaluation",
+           "EventPolicy", "Audio", "read_audio",
            "version", "version_number", "build_info", "backend_available"]
 
 
@@ -115,6 +116,20 @@ class Detection:
     @property
     def end_s(self) -> float:
         return self.end_sample / self.sample_rate
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """One model evaluation of a stream (kws_evaluation): the smoothed posteriors, one per label,
+    and the window's audio [start_sample, end_sample) at the detector's rate. ``frame`` counts the
+    stream's feature frames (the clock EventPolicy.run takes); ``fired_label`` is the label index
+    of the event this evaluation fired, or -1."""
+    index: int
+    frame: int
+    start_sample: int
+    end_sample: int
+    scores: np.ndarray
+    fired_label: int
 
 
 @dataclass(frozen=True)
@@ -243,13 +258,41 @@ class Model(_Handle):
         return out[:bins.value * frames.value].reshape(bins.value, frames.value).copy()
 
 
+_NUMERIC_PARAMS = {"sample_rate": int, "window_seconds": float, "stride_seconds": float,
+                   "smoothing_seconds": float, "sensitivity": float, "refractory_seconds": float,
+                   "default_threshold": float, "min_consecutive": int}
+
+
 def detector_defaults() -> Dict[str, float]:
     """The detector's default settings as kws_detector_params_init gives them (sample_rate,
     window_seconds, stride_seconds, smoothing_seconds, sensitivity, refractory_seconds,
     default_threshold, min_consecutive)."""
     params = _native.DetectorParams()
     _lib().kws_detector_params_init(ctypes.byref(params))
-    return {name: kind(getattr(params, name)) for name, kind in Detector._NUMERIC.items()}
+    return {name: kind(getattr(params, name)) for name, kind in _NUMERIC_PARAMS.items()}
+
+
+def _detector_params(model: "Model", thresholds: Optional[Mapping[str, float]], backend: str,
+                     **given) -> tuple:
+    """kws_detector_params from kws_detector_params_init, with the given (not None) values set.
+    Returns the struct and the per-label threshold array it points to (keep it alive until the
+    create call returns; libkws copies it)."""
+    params = _native.DetectorParams()
+    _lib().kws_detector_params_init(ctypes.byref(params))
+    for name, value in given.items():
+        if value is not None:
+            setattr(params, name, _NUMERIC_PARAMS[name](value))
+    params.backend = _backend(backend)
+    per_label = None
+    if thresholds:
+        unknown = sorted(set(thresholds) - set(model.labels))
+        if unknown:
+            raise ValueError(f"thresholds for unknown labels {unknown}; labels: {model.labels}")
+        per_label = (ctypes.c_float * len(model.labels))(
+            *[float(thresholds.get(label, -1.0)) for label in model.labels])
+        params.thresholds = ctypes.cast(per_label, ctypes.POINTER(ctypes.c_float))
+        params.thresholds_count = len(model.labels)
+    return params, per_label
 
 
 class Detector(_Handle):
@@ -261,37 +304,40 @@ class Detector(_Handle):
     ``smoothing_seconds``, ``sensitivity`` (0..1; 0.5 keeps thresholds), ``refractory_seconds``,
     ``default_threshold``, ``min_consecutive``, per-label ``thresholds``, ``backend``. Those not
     given (None) take kws_detector_params_init's defaults: the library's, in one place.
+    ``on_evaluation(Evaluation)`` is called after every model evaluation, inside push/finish (for
+    live score plots, or to record posteriors for an EventPolicy sweep); an exception it raises
+    is re-raised by the push/finish that called it.
     """
     _kind, _free = "detector", "kws_detector_free"
-    _NUMERIC = {"sample_rate": int, "window_seconds": float, "stride_seconds": float,
-                "smoothing_seconds": float, "sensitivity": float, "refractory_seconds": float,
-                "default_threshold": float, "min_consecutive": int}
 
     def __init__(self, model: Model, *, sample_rate: Optional[int] = None,
                  window_seconds: Optional[float] = None, stride_seconds: Optional[float] = None,
                  smoothing_seconds: Optional[float] = None, sensitivity: Optional[float] = None,
                  refractory_seconds: Optional[float] = None,
                  default_threshold: Optional[float] = None, min_consecutive: Optional[int] = None,
-                 thresholds: Optional[Mapping[str, float]] = None, backend: str = "default"):
-        params = _native.DetectorParams()
-        _lib().kws_detector_params_init(ctypes.byref(params))
-        given = dict(sample_rate=sample_rate, window_seconds=window_seconds,
-                     stride_seconds=stride_seconds, smoothing_seconds=smoothing_seconds,
-                     sensitivity=sensitivity, refractory_seconds=refractory_seconds,
-                     default_threshold=default_threshold, min_consecutive=min_consecutive)
-        for name, value in given.items():
-            if value is not None:
-                setattr(params, name, self._NUMERIC[name](value))
-        params.backend = _backend(backend)
-        per_label = None
-        if thresholds:
-            unknown = sorted(set(thresholds) - set(model.labels))
-            if unknown:
-                raise ValueError(f"thresholds for unknown labels {unknown}; labels: {model.labels}")
-            per_label = (ctypes.c_float * len(model.labels))(
-                *[float(thresholds.get(label, -1.0)) for label in model.labels])
-            params.thresholds = ctypes.cast(per_label, ctypes.POINTER(ctypes.c_float))
-            params.thresholds_count = len(model.labels)
+                 thresholds: Optional[Mapping[str, float]] = None, backend: str = "default",
+                 on_evaluation: Optional[Callable[[Evaluation], None]] = None):
+        params, _keep = _detector_params(
+            model, thresholds, backend, sample_rate=sample_rate, window_seconds=window_seconds,
+            stride_seconds=stride_seconds, smoothing_seconds=smoothing_seconds,
+            sensitivity=sensitivity, refractory_seconds=refractory_seconds,
+            default_threshold=default_threshold, min_consecutive=min_consecutive)
+        self._callback_error: Optional[BaseException] = None
+        self._evaluation_callback = None
+        if on_evaluation is not None:
+            def trampoline(pointer, _user_data):
+                e = pointer.contents
+                try:
+                    on_evaluation(Evaluation(
+                        index=int(e.index), frame=int(e.frame), start_sample=int(e.start_sample),
+                        end_sample=int(e.end_sample), fired_label=int(e.fired_label),
+                        scores=np.ctypeslib.as_array(e.scores, shape=(e.scores_count,)).copy()))
+                except BaseException as error:  # ctypes would print and drop it
+                    if self._callback_error is None:
+                        self._callback_error = error
+            # Kept on the detector: libkws calls it for as long as the handle lives.
+            self._evaluation_callback = _native.EvaluationCallback(trampoline)
+            params.evaluation_callback = self._evaluation_callback
         handle = ctypes.c_void_p()
         _check(_lib().kws_detector_create(model.handle, ctypes.byref(params), ctypes.byref(handle)))
         self._handle = handle
@@ -302,6 +348,10 @@ class Detector(_Handle):
         _check(_lib().kws_detector_sample_rate(handle, ctypes.byref(rate)))
         self.sample_rate = int(rate.value)
 
+    def _raise_callback_error(self) -> None:
+        error, self._callback_error = self._callback_error, None
+        if error is not None:
+            raise error
 
     def _drain(self) -> List[Detection]:
         events = []
@@ -325,12 +375,14 @@ class Detector(_Handle):
                 _check(_lib().kws_detector_push_s16(self.handle, _i16(pcm), pcm.size))
             else:
                 _check(_lib().kws_detector_push(self.handle, _f32(pcm), pcm.size))
+            self._raise_callback_error()
             return self._drain()
 
     def finish(self) -> List[Detection]:
         """Ends the stream (flushes and evaluates the tail); call reset() before pushing again."""
         with self._lock:
             _check(_lib().kws_detector_finish(self.handle))
+            self._raise_callback_error()
             return self._drain()
 
     def reset(self) -> None:
@@ -357,6 +409,55 @@ class Detector(_Handle):
         value = ctypes.c_int64()
         _check(_lib().kws_detector_samples_pushed(self.handle, ctypes.byref(value)))
         return int(value.value)
+
+
+class EventPolicy(_Handle):
+    """The detector's firing rule on its own (kws_event_policy): thresholds, min_consecutive,
+    arming and refractory over smoothed posteriors. Record a Detector's evaluations once
+    (``on_evaluation``) and run one policy per setting over them: the events are those a Detector
+    with that setting would give (a DET sweep without re-running the network). The firing
+    parameters are the Detector's and default the same way."""
+    _kind, _free = "event policy", "kws_event_policy_free"
+
+    def __init__(self, model: Model, *, thresholds: Optional[Mapping[str, float]] = None,
+                 sensitivity: Optional[float] = None, refractory_seconds: Optional[float] = None,
+                 default_threshold: Optional[float] = None, min_consecutive: Optional[int] = None):
+        params, _keep = _detector_params(
+            model, thresholds, "default", sensitivity=sensitivity,
+            refractory_seconds=refractory_seconds, default_threshold=default_threshold,
+            min_consecutive=min_consecutive)
+        handle = ctypes.c_void_p()
+        _check(_lib().kws_event_policy_create(model.handle, ctypes.byref(params), ctypes.byref(handle)))
+        self._handle = handle
+        self.labels = list(model.labels)
+
+    def run(self, scores, frames) -> np.ndarray:
+        """Runs evaluations in order, continuing from the previous call: ``scores`` [E, labels]
+        smoothed posteriors, ``frames`` [E] their Evaluation.frame. Returns [E] int32: the label
+        index each evaluation fires, or -1."""
+        scores = np.ascontiguousarray(scores, dtype=np.float32)
+        frames = np.ascontiguousarray(frames, dtype=np.int64)
+        if scores.ndim != 2 or scores.shape[0] != frames.shape[0]:
+            raise ValueError(f"scores must be [E, {len(self.labels)}] and frames [E]; got "
+                             f"{scores.shape} and {frames.shape}")
+        fired = np.empty(frames.shape[0], dtype=np.int32)
+        _check(_lib().kws_event_policy_run(
+            self.handle, _f32(scores), scores.shape[1],
+            frames.ctypes.data_as(ctypes.POINTER(ctypes.c_int64)), frames.shape[0],
+            fired.ctypes.data_as(ctypes.POINTER(ctypes.c_int32))))
+        return fired
+
+    def reset(self) -> None:
+        """Forgets the stream: every label armed, no refractory period running."""
+        _check(_lib().kws_event_policy_reset(self.handle))
+
+    @property
+    def thresholds(self) -> np.ndarray:
+        """Effective threshold per label (after sensitivity); inf for labels that never fire."""
+        pointer = ctypes.POINTER(ctypes.c_float)()
+        count = ctypes.c_size_t()
+        _check(_lib().kws_event_policy_thresholds(self.handle, ctypes.byref(pointer), ctypes.byref(count)))
+        return np.ctypeslib.as_array(pointer, shape=(count.value,)).copy()
 
 
 def read_audio(path_or_bytes, sample_rate: int = 0) -> Audio:

@@ -131,6 +131,49 @@ def test_detector_resamples_and_reports_at_the_pushed_rate(model):
     assert set(detector.scores) == set(model.labels)
 
 
+def test_evaluations_replayed_through_the_event_policy_give_the_detector_events(model):
+    """Detector(on_evaluation=...) sees every evaluation; kws.EventPolicy over them gives the
+    events of a detector at any firing setting, at a resampled rate too."""
+    samples = bursts(10.0, seed=3)[::2].copy()  # 8 kHz
+    recorded = []
+    busy = dict(default_threshold=0.12, refractory_seconds=0.3, min_consecutive=1)
+    detector = kws.Detector(model, sample_rate=8000, on_evaluation=recorded.append, **busy)
+    events = detector.push(samples[:33333]) + detector.push(samples[33333:]) + detector.finish()
+    assert len(events) >= 3 and len(recorded) == detector.evaluations
+    assert [e.index for e in recorded] == list(range(len(recorded)))
+    assert [e.fired_label for e in recorded if e.fired_label >= 0] == [e.label_index for e in events]
+    scores = np.stack([e.scores for e in recorded])
+    frames = np.array([e.frame for e in recorded])
+    assert scores.shape == (len(recorded), len(model.labels))
+    for setting in (busy, dict(default_threshold=0.2, refractory_seconds=1.0, min_consecutive=2),
+                    dict(thresholds={"yes": 0.1, "no": 0.15}, sensitivity=0.6, min_consecutive=1)):
+        expected = kws.Detector(model, sample_rate=8000, **setting)
+        expected = expected.push(samples) + expected.finish()
+        with kws.EventPolicy(model, **setting) as policy:
+            fired = np.concatenate([policy.run(scores[:7], frames[:7]), policy.run(scores[7:], frames[7:])])
+        replayed = [(int(k), recorded[e].start_sample, recorded[e].end_sample)
+                    for e, k in enumerate(fired) if k >= 0]
+        assert replayed == [(d.label_index, d.start_sample, d.end_sample) for d in expected], setting
+    with kws.EventPolicy(model, default_threshold=0.8, sensitivity=1.0) as policy:
+        assert np.isinf(policy.thresholds[0]) and policy.thresholds[2] == pytest.approx(0.64)
+        with pytest.raises(ValueError):
+            policy.run(scores, frames[:-1])
+        with pytest.raises(kws.KwsError):
+            policy.run(scores, frames[::-1])
+    with pytest.raises(kws.KwsError):
+        kws.EventPolicy(model, min_consecutive=0)
+
+
+def test_an_evaluation_callback_error_reaches_the_caller(model):
+    def fail(_evaluation):
+        raise KeyError("from the callback")
+    detector = kws.Detector(model, on_evaluation=fail)
+    with pytest.raises(KeyError, match="from the callback"):
+        detector.push(noise(2.0, rate=16000, seed=1))
+    detector.reset()
+    assert detector.push(np.zeros(100, dtype=np.float32)) == []
+
+
 def test_errors_are_kws_errors_with_pinned_status(model):
     with pytest.raises(kws.KwsError) as missing:
         kws.Model("/nonexistent/model.kws")

@@ -59,7 +59,6 @@ class Evaluation:
         self.keywords = keywords_of(self.model)
         self.duration_s = len(pcm) / self.sample_rate
         self.occurrences = truth["occurrences"]
-        self.geo = detect.geometry(self.model, settings)
         self.trace: Optional[detect.Trace] = None
         self.replay_verified: Optional[bool] = None
 
@@ -70,8 +69,8 @@ class Evaluation:
                                                  show_progress=self.show_progress, label=label)
         if trace is not None:
             self.trace = trace
-            replayed = self.replay_effective(detect.effective_thresholds(self.model, self.settings, thresholds))
-            self.replay_verified = trace.complete and detect.same_events(replayed[0], fired)
+            replayed = detect.replay(trace, self.model, self.settings, [thresholds])
+            self.replay_verified = detect.same_events(replayed[0], fired)
         return fired, wall
 
     def with_firing(self, min_consecutive: int, refractory_seconds: float) -> "Evaluation":
@@ -82,23 +81,15 @@ class Evaluation:
         other = copy.copy(self)
         other.settings = dataclasses.replace(self.settings, min_consecutive=int(min_consecutive),
                                              refractory_seconds=float(refractory_seconds))
-        other.geo = detect.geometry(self.model, other.settings)
         return other
-
-    def replay_effective(self, effective: np.ndarray) -> List[List[Fired]]:
-        return detect.replay(self.trace, self.model.labels, effective, self.geo,
-                             self.settings.min_consecutive)
 
     def uniform(self, value: float) -> Dict[str, float]:
         return {label: float(value) for label in self.keywords}
 
-    def effective_rows(self, rows: Sequence[Mapping[str, float]]) -> np.ndarray:
-        return np.stack([detect.effective_thresholds(self.model, self.settings, row) for row in rows])
-
     def events_at(self, rows: Sequence[Mapping[str, float]], method: str) -> List[List[Fired]]:
         """Events for several threshold settings (replay, or one true detector run each)."""
         if method == "replay":
-            return self.replay_effective(self.effective_rows(rows))
+            return detect.replay(self.trace, self.model, self.settings, rows)
         out = []
         for i, row in enumerate(rows):
             fired, _ = detect.run_detector(self.model, self.pcm, self.sample_rate, self.settings, row,
