@@ -129,10 +129,18 @@ bool read_params(const Params* given, Params* out, const char* function, kws_sta
   return true;
 }
 
-static_assert(KWS_MIN_SAMPLE_RATE == kws::kMinSampleRate && KWS_MAX_SAMPLE_RATE == kws::kMaxSampleRate,
-              "kws.h and kws/audio.hpp disagree on the sample-rate range");
+// kws_status is ErrorCode's value (guard() casts one to the other).
+static_assert(int(kws::ErrorCode::invalid_argument) == KWS_ERROR_INVALID_ARGUMENT &&
+                  int(kws::ErrorCode::io) == KWS_ERROR_IO &&
+                  int(kws::ErrorCode::unsupported_format) == KWS_ERROR_UNSUPPORTED_FORMAT &&
+                  int(kws::ErrorCode::corrupt_data) == KWS_ERROR_CORRUPT_DATA &&
+                  int(kws::ErrorCode::out_of_memory) == KWS_ERROR_OUT_OF_MEMORY &&
+                  int(kws::ErrorCode::internal) == KWS_ERROR_INTERNAL &&
+                  int(kws::ErrorCode::buffer_too_small) == KWS_ERROR_BUFFER_TOO_SMALL,
+              "kws_status and kws::ErrorCode disagree");
 #define KWS_TEXT(x) #x
 #define KWS_QUOTE(x) KWS_TEXT(x)
+// The range as text, from the one definition (kws/limits.h) that kws.h and kws/audio.hpp share.
 #define KWS_RATE_RANGE "[" KWS_QUOTE(KWS_MIN_SAMPLE_RATE) ", " KWS_QUOTE(KWS_MAX_SAMPLE_RATE) "]"
 
 std::vector<float> to_float(const int16_t* samples, std::size_t count) {
@@ -151,7 +159,7 @@ kws_status classify_float(const char* function, const kws_model* model, const fl
   return guard(function, [&] {
     const std::size_t classes = std::size_t(model->model.num_classes());
     if (scores_capacity < classes)
-      throw kws::Error(kws::ErrorCode(KWS_ERROR_BUFFER_TOO_SMALL),
+      throw kws::Error(kws::ErrorCode::buffer_too_small,
                        "scores_capacity " + std::to_string(scores_capacity) + " < " + std::to_string(classes) + " labels");
     kws::ClassifierOptions options;
     options.backend = to_backend(params.backend);
@@ -343,7 +351,7 @@ kws_status kws_features(const kws_model* model, const float* samples, size_t cou
     if (out != nullptr && out_capacity < features.values.size()) {
       *out_bins = features.rows;
       *out_frames = features.cols;
-      throw kws::Error(kws::ErrorCode(KWS_ERROR_BUFFER_TOO_SMALL),
+      throw kws::Error(kws::ErrorCode::buffer_too_small,
                        "out_capacity " + std::to_string(out_capacity) + " < " +
                            std::to_string(features.values.size()) + " floats");
     }

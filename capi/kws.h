@@ -18,7 +18,7 @@
  *     built against an older kws.h keeps working with a newer library.
  *   - Audio is mono PCM: float in [-1, 1] or int16, at any sample rate from KWS_MIN_SAMPLE_RATE
  *     to KWS_MAX_SAMPLE_RATE Hz (it is resampled to the model's rate inside).
- * This header includes only <stddef.h> and <stdint.h> (and the generated version macros), and
+ * This header includes only <stddef.h> and <stdint.h> (and kws/version.h, kws/limits.h), and
  * compiles as C89, C99 and C++.
  */
 #ifndef KWS_H
@@ -29,10 +29,7 @@
 
 #include "kws/version.h" /* KWS_VERSION_MAJOR, _MINOR, _PATCH, _STRING, _NUMBER */
 
-/* Sample rates accepted everywhere. The floor bounds what resampling can make of a small input
- * (1 Hz taken up to a 16 kHz model would turn each sample into 16000). */
-#define KWS_MIN_SAMPLE_RATE 1000
-#define KWS_MAX_SAMPLE_RATE 768000
+#include "kws/limits.h"  /* KWS_MIN_SAMPLE_RATE, KWS_MAX_SAMPLE_RATE: sample rates accepted everywhere */
 
 #if defined(_WIN32)
 #  if defined(KWS_BUILDING_LIBRARY)

@@ -11,6 +11,7 @@
 
 #include "kws/error.hpp"
 #include "mel.hpp"
+#include "sample_rate.hpp"
 
 namespace kws {
 
@@ -28,8 +29,8 @@ void require(bool condition, const std::string& message) {
 }  // namespace
 
 void FeatureConfig::validate() const {
-  require(sample_rate >= 1000 && sample_rate <= 384000,
-          "sample_rate must be in [1000, 384000], got " + std::to_string(sample_rate));
+  require(valid_sample_rate(sample_rate),
+          "sample_rate must be in " + detail::sample_rate_range() + ", got " + std::to_string(sample_rate));
   require(n_fft >= 16 && n_fft <= 65536 && n_fft % 2 == 0,
           "n_fft must be even and in [16, 65536], got " + std::to_string(n_fft));
   require(win_length >= 1 && win_length <= n_fft,

@@ -2,6 +2,7 @@
 works on its own. The library is taken from $KWS_LIBRARY or the repository's build tree (build it
 first: cmake --preset release && cmake --build build/release). Without one the package still
 installs and finds the library at run time (KWS_LIBRARY, or the system loader)."""
+import importlib.util
 import os
 import pathlib
 import shutil
@@ -13,10 +14,17 @@ HERE = pathlib.Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 
 
+def _native():
+    """kws/_native.py on its own (it needs only the standard library): the one list of places."""
+    spec = importlib.util.spec_from_file_location("_kws_native", HERE / "kws" / "_native.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def built_library():
     override = os.environ.get("KWS_LIBRARY")
-    candidates = [pathlib.Path(override)] if override else []
-    candidates += [REPO / "build" / preset / "capi" / "libkws.so.0" for preset in ("release", "debug")]
+    candidates = [pathlib.Path(override)] if override else _native().build_tree_candidates()
     for candidate in candidates:
         if candidate.exists():
             return candidate.resolve()
@@ -30,7 +38,7 @@ class BuildWithLibrary(build_py):
         if library is None:
             print("libkws.so not found: the package will look for it at run time")
             return
-        target = pathlib.Path(self.build_lib) / "kws" / "libkws.so.0"
+        target = pathlib.Path(self.build_lib) / "kws" / f"libkws.so.{_native().ABI_MAJOR}"
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(library, target)
         print(f"bundled {library} as {target}")

@@ -11,13 +11,13 @@
 #include <string>
 #include <vector>
 
+#include "kws/limits.h"
+
 namespace kws {
 
-// The sample rates libkws accepts everywhere: files, PCM classified or pushed, resampling. The
-// floor bounds what resampling can make of a small input: 1 Hz taken up to a 16 kHz model turns
-// each sample into 16000 (a fuzzer found a 1 KB kws_classify call that ran for seconds).
-inline constexpr int kMinSampleRate = 1000;
-inline constexpr int kMaxSampleRate = 768000;
+// The sample rates libkws accepts everywhere (kws/limits.h says why the floor).
+inline constexpr int kMinSampleRate = KWS_MIN_SAMPLE_RATE;
+inline constexpr int kMaxSampleRate = KWS_MAX_SAMPLE_RATE;
 constexpr bool valid_sample_rate(int rate) { return rate >= kMinSampleRate && rate <= kMaxSampleRate; }
 
 struct Audio {

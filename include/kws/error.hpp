@@ -18,6 +18,7 @@ enum class ErrorCode : int {
   corrupt_data = 4,      // malformed input: truncated, wrong magic, inconsistent sizes
   out_of_memory = 5,
   internal = 6,          // a bug in libkws; please report it
+  buffer_too_small = 7,  // an output buffer is smaller than the result (the C API reports the sizes)
 };
 
 class Error : public std::runtime_error {

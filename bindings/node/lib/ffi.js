@@ -10,8 +10,11 @@ import { fileURLToPath } from 'node:url';
 
 import koffi from 'koffi';
 
-/** The C ABI major this binding is written against (SOVERSION; KWS_VERSION_MAJOR). */
+/** The C ABI major this binding is written against (SOVERSION; KWS_VERSION_MAJOR). tests/bindings
+ * checks it against CMakeLists.txt. */
 export const ABI_MAJOR = 0;
+/** Build trees searched from a checkout, in order: the Python binding's BUILD_PRESETS (tested). */
+export const BUILD_PRESETS = ['release', 'debug', 'asan'];
 
 const packageDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -48,7 +51,7 @@ export function libraryCandidates(env = process.env) {
   // bindings/node -> repository root, when the package is used from a checkout.
   const repo = path.resolve(packageDir, '..', '..');
   if (fs.existsSync(path.join(repo, 'capi', 'kws.h'))) {
-    for (const preset of ['release', 'debug'])
+    for (const preset of BUILD_PRESETS)
       candidates.push({ kind: 'build tree', target: path.join(repo, 'build', preset, 'capi', libraryNames().at(-1)), file: true });
   } else {
     candidates.push({ kind: 'build tree', target: null, note: `not searched: ${packageDir} is not inside a libkws checkout` });

@@ -52,7 +52,8 @@ function cLayout() {
     const source = path.join(dir, 'layout.c');
     const binary = path.join(dir, 'layout');
     fs.writeFileSync(source, lines.join('\n') + '\n');
-    const build = spawnSync(compiler, ['-std=c99', '-I', path.dirname(header), '-I', buildInclude, source, '-o', binary],
+    const build = spawnSync(compiler, ['-std=c99', '-I', path.dirname(header), '-I', path.join(repoDir, 'include'), '-I', buildInclude, source,
+                                        '-o', binary],
                             { encoding: 'utf8' });
     assert.equal(build.status, 0, `compiling the layout probe failed:\n${build.stderr}`);
     const run = spawnSync(binary, { encoding: 'utf8' });

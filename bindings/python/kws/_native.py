@@ -3,7 +3,8 @@
 Search order (STYLE.md #17), first hit wins:
   1. the path in the environment variable ``KWS_LIBRARY``;
   2. ``libkws.so*`` inside this package (what ``pip install bindings/python`` bundles);
-  3. the repository's build tree (``build/<preset>/capi/libkws.so``), for use from a checkout;
+  3. the repository's build tree (``build/<preset>/capi/libkws.so`` for BUILD_PRESETS), for use
+     from a checkout;
   4. the system loader (``libkws.so.0``, e.g. after ``cmake --install``).
 Nothing is loaded until first use, so ``import kws`` works without the library (the training
 and export tools do not need it).
@@ -17,8 +18,11 @@ from typing import List, Optional
 
 PACKAGE_DIR = pathlib.Path(__file__).resolve().parent
 REPO_ROOT = PACKAGE_DIR.parents[2]
-#: ABI major this binding was written for (SOVERSION of libkws.so).
+#: ABI major this binding was written for (SOVERSION of libkws.so; tests/bindings checks it
+#: against CMakeLists.txt).
 ABI_MAJOR = 0
+#: Build trees searched from a checkout, in order (the Node binding searches the same; tested).
+BUILD_PRESETS = ("release", "debug", "asan")
 
 # ---- kws.h types ----------------------------------------------------------------------------
 
@@ -26,7 +30,7 @@ kws_status = ctypes.c_int
 kws_backend = ctypes.c_int
 BACKENDS = {"default": 0, "reference": 1, "eigen": 2, "onednn": 3}
 
-#: Pinned status values of kws.h, by name.
+#: Pinned status values of kws.h, by name (tests/bindings checks them against kws.h).
 STATUS_NAMES = {
     0: "ok", 1: "invalid_argument", 2: "io", 3: "unsupported_format", 4: "corrupt_data",
     5: "out_of_memory", 6: "internal", 7: "buffer_too_small",
@@ -160,6 +164,13 @@ class LibraryNotFound(OSError):
     """libkws.so could not be loaded from any of the places searched."""
 
 
+def build_tree_candidates() -> List[pathlib.Path]:
+    """The library in the repository's build trees, when this package sits in a checkout."""
+    if not (REPO_ROOT / "capi" / "kws.h").exists():
+        return []
+    return [REPO_ROOT / "build" / preset / "capi" / f"libkws.so.{ABI_MAJOR}" for preset in BUILD_PRESETS]
+
+
 def candidate_paths() -> List[str]:
     """Where the library is looked for, in order (see the module docstring)."""
     candidates = []
@@ -167,8 +178,7 @@ def candidate_paths() -> List[str]:
     if override:
         candidates.append(override)
     candidates += [str(p) for p in sorted(PACKAGE_DIR.glob("libkws.so*"))]
-    for preset in ("release", "debug", "asan"):
-        candidates.append(str(REPO_ROOT / "build" / preset / "capi" / f"libkws.so.{ABI_MAJOR}"))
+    candidates += [str(p) for p in build_tree_candidates()]
     system = ctypes.util.find_library("kws")
     candidates.append(system or f"libkws.so.{ABI_MAJOR}")
     return candidates

@@ -230,7 +230,7 @@ def test_struct_mirrors_match_kws_h():
     work = pathlib.Path(os.environ.get("PYTEST_TMPDIR", "/tmp")) / f"kws_layout_{os.getpid()}"
     work.mkdir(parents=True, exist_ok=True)
     (work / "layout.c").write_text(source)
-    subprocess.run([compiler, "-std=c99", "-I", str(REPO / "capi"), "-I", str(version_dir),
+    subprocess.run([compiler, "-std=c99", "-I", str(REPO / "capi"), "-I", str(REPO / "include"), "-I", str(version_dir),
                     str(work / "layout.c"), "-o", str(work / "layout")], check=True)
     output = subprocess.run([str(work / "layout")], check=True, capture_output=True, text=True).stdout
     measured = {}
