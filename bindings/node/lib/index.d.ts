@@ -89,7 +89,18 @@ export declare class Model {
   classify(samples: Samples, sampleRate: number, options?: ClassifyOptions): Classification;
   features(samples: Samples, sampleRate: number): Features;
 
-  /** Frees the model now (detectors created from it keep working); idempotent. */
+  /** Frees the model now (classifiers and detectors created from it keep working); idempotent. */
+  close(): void;
+  free(): void;
+}
+
+/** Whole-clip classification with the network prepared once: Model.classify's results, faster
+ * over many clips. */
+export declare class Classifier {
+  constructor(model: Model, options?: ClassifyOptions);
+  readonly labels: readonly string[];
+  readonly closed: boolean;
+  classify(samples: Samples, sampleRate: number): Classification;
   close(): void;
   free(): void;
 }
@@ -105,11 +116,11 @@ export interface DetectorOptions {
   smoothingSeconds?: number;
   /** 0..1; effective threshold = threshold^(2 * sensitivity); default 0.5. */
   sensitivity?: number;
-  /** No event for this long after one; default 1.0. */
+  /** No event for this long after one; default 0.5. */
   refractorySeconds?: number;
   /** For labels without a threshold (in the model or `thresholds`); default 0.5. */
   defaultThreshold?: number;
-  /** Evaluations in a row above threshold; default 1. */
+  /** Evaluations in a row above threshold; default 3. */
   minConsecutive?: number;
   /** Per-label thresholds, overriding the model's. */
   thresholds?: Record<string, number>;
@@ -158,6 +169,7 @@ export declare function readAudio(source: string | Uint8Array | ArrayBuffer, tar
 
 declare const _default: {
   Model: typeof Model;
+  Classifier: typeof Classifier;
   Detector: typeof Detector;
   KwsError: typeof KwsError;
   Status: typeof Status;
