@@ -31,6 +31,11 @@ struct kws_event_policy {
   kws::EventPolicy policy;
 };
 
+// A Classifier keeps its own copy of the Model (shared weights), so the kws_model may be freed first.
+struct kws_classifier {
+  kws::Classifier classifier;
+};
+
 struct kws_detector {
   kws::Detector detector;
   kws_detection_callback callback = nullptr;
@@ -111,22 +116,25 @@ kws::Backend to_backend(const kws_backend& backend_field) {
   throw kws::InvalidArgument("unknown backend value " + std::to_string(int(backend)));
 }
 
-// Copies a caller's params struct of caller_size bytes over `defaults`: older callers (smaller
-// structs) get defaults for the fields they do not know; a larger struct comes from a newer
-// kws.h than this library and is refused rather than half-read.
+void params_init(kws_classify_params* params) { kws_classify_params_init(params); }
+void params_init(kws_detector_params* params) { kws_detector_params_init(params); }
+
+// The params a call runs with: the defaults of kws_*_params_init, overwritten by the caller's
+// struct (may be NULL) of given->size bytes. Older callers (smaller structs) get defaults for the
+// fields they do not know; a larger struct comes from a newer kws.h than this library and is
+// refused rather than half-read. Returns KWS_OK or the refusal.
 template <class Params>
-bool read_params(const Params* given, Params* out, const char* function, kws_status* status) {
-  if (given == nullptr) return true;
+kws_status read_params(const Params* given, Params& out, const char* function) {
+  params_init(&out);
+  if (given == nullptr) return KWS_OK;
   const std::size_t size = given->size;
-  if (size < sizeof(std::size_t) + sizeof(int32_t) || size > sizeof(Params)) {
-    *status = fail(KWS_ERROR_INVALID_ARGUMENT,
-                   std::string(function) + ": params->size is " + std::to_string(size) + ", expected " +
-                       std::to_string(sizeof(Params)) + " (initialise params with the *_params_init function)");
-    return false;
-  }
-  std::memcpy(static_cast<void*>(out), static_cast<const void*>(given), size);
-  out->size = sizeof(Params);
-  return true;
+  if (size < sizeof(std::size_t) + sizeof(int32_t) || size > sizeof(Params))
+    return fail(KWS_ERROR_INVALID_ARGUMENT,
+                std::string(function) + ": params->size is " + std::to_string(size) + ", expected " +
+                    std::to_string(sizeof(Params)) + " (initialise params with the *_params_init function)");
+  std::memcpy(static_cast<void*>(&out), static_cast<const void*>(given), size);
+  out.size = sizeof(Params);
+  return KWS_OK;
 }
 
 // kws_status is ErrorCode's value (guard() casts one to the other).
@@ -149,48 +157,74 @@ std::vector<float> to_float(const int16_t* samples, std::size_t count) {
   return out;
 }
 
-kws_status classify_float(const char* function, const kws_model* model, const float* samples, std::size_t count,
-                          int32_t sample_rate, const kws_classify_params* given, float* out_scores,
-                          std::size_t scores_capacity, int32_t* out_best) {
-  kws_classify_params params;
-  kws_classify_params_init(&params);
-  kws_status status = KWS_OK;
-  if (!read_params(given, &params, function, &status)) return status;
-  return guard(function, [&] {
-    const std::size_t classes = std::size_t(model->model.num_classes());
-    if (scores_capacity < classes)
-      throw kws::Error(kws::ErrorCode::buffer_too_small,
-                       "scores_capacity " + std::to_string(scores_capacity) + " < " + std::to_string(classes) + " labels");
-    kws::ClassifierOptions options;
-    options.backend = to_backend(params.backend);
-    options.stride_seconds = params.stride_seconds;
-    kws::Classifier classifier(model->model, options);
-    const kws::Classification result = classifier.classify(samples, count, sample_rate);
-    std::copy(result.scores.begin(), result.scores.end(), out_scores);
-    if (out_best != nullptr) *out_best = result.best;
-  });
+kws::ClassifierOptions classifier_options(const kws_classify_params& params) {
+  kws::ClassifierOptions options;
+  options.backend = to_backend(params.backend);
+  options.stride_seconds = params.stride_seconds;
+  return options;
 }
 
-// kws_classify and kws_classify_s16: the same checks, then int16 is converted to float.
+// The argument checks of kws_classify* and kws_classifier_run*, in one order, so both report the
+// same error for the same mistake. The capacity is checked before any work, so a too small
+// buffer costs nothing.
 template <class Sample>
-kws_status classify_pcm(const char* function, const kws_model* model, const Sample* samples, size_t count,
-                        int32_t sample_rate, const kws_classify_params* params, float* out_scores,
-                        size_t scores_capacity, int32_t* out_best) {
-  if (model == nullptr) return invalid(function, "model is NULL");
+kws_status check_clip(const char* function, const kws::Model& model, const Sample* samples, size_t count,
+                      int32_t sample_rate, const float* out_scores, size_t scores_capacity) {
   if (count == 0) return invalid(function, "count is 0 (an empty clip has no class)");
   if (samples == nullptr) return invalid(function, "samples is NULL");
   if (!kws::valid_sample_rate(sample_rate)) return invalid(function, "sample_rate must be in " KWS_RATE_RANGE);
   if (out_scores == nullptr) return invalid(function, "out_scores is NULL");
+  const std::size_t classes = std::size_t(model.num_classes());
+  if (scores_capacity < classes)
+    return fail(KWS_ERROR_BUFFER_TOO_SMALL, std::string(function) + ": scores_capacity " +
+                                                std::to_string(scores_capacity) + " < " + std::to_string(classes) +
+                                                " labels");
+  return KWS_OK;
+}
+
+// Classifies a checked clip and writes the outputs; int16 is converted to float first. Throws
+// (callers run it inside guard()).
+template <class Sample>
+void run_classifier(kws::Classifier& classifier, const Sample* samples, size_t count, int32_t sample_rate,
+                    float* out_scores, int32_t* out_best) {
+  kws::Classification result;
   if constexpr (std::is_same_v<Sample, float>) {
-    return classify_float(function, model, samples, count, sample_rate, params, out_scores, scores_capacity,
-                          out_best);
+    result = classifier.classify(samples, count, sample_rate);
   } else {
-    std::vector<float> converted;
-    const kws_status status = guard(function, [&] { converted = to_float(samples, count); });
-    if (status != KWS_OK) return status;
-    return classify_float(function, model, converted.data(), count, sample_rate, params, out_scores,
-                          scores_capacity, out_best);
+    result = classifier.classify(to_float(samples, count), sample_rate);
   }
+  std::copy(result.scores.begin(), result.scores.end(), out_scores);
+  if (out_best != nullptr) *out_best = result.best;
+}
+
+// kws_classify and kws_classify_s16: a classifier for this one call, then the path of
+// kws_classifier_run.
+template <class Sample>
+kws_status classify_once(const char* function, const kws_model* model, const Sample* samples, size_t count,
+                         int32_t sample_rate, const kws_classify_params* given, float* out_scores,
+                         size_t scores_capacity, int32_t* out_best) {
+  if (model == nullptr) return invalid(function, "model is NULL");
+  kws_status status = check_clip(function, model->model, samples, count, sample_rate, out_scores, scores_capacity);
+  if (status != KWS_OK) return status;
+  kws_classify_params params;
+  if ((status = read_params(given, params, function)) != KWS_OK) return status;
+  return guard(function, [&] {
+    kws::Classifier classifier(model->model, classifier_options(params));
+    run_classifier(classifier, samples, count, sample_rate, out_scores, out_best);
+  });
+}
+
+// kws_classifier_run and kws_classifier_run_s16.
+template <class Sample>
+kws_status classifier_run(const char* function, kws_classifier* classifier, const Sample* samples, size_t count,
+                          int32_t sample_rate, float* out_scores, size_t scores_capacity, int32_t* out_best) {
+  if (classifier == nullptr) return invalid(function, "classifier is NULL");
+  const kws_status status =
+      check_clip(function, classifier->classifier.model(), samples, count, sample_rate, out_scores, scores_capacity);
+  if (status != KWS_OK) return status;
+  return guard(function, [&] {
+    run_classifier(classifier->classifier, samples, count, sample_rate, out_scores, out_best);
+  });
 }
 
 void deliver(kws_detector* handle, const kws::Detection& d) {
@@ -325,40 +359,32 @@ kws_status kws_model_threshold(const kws_model* model, size_t index, float* out_
 kws_status kws_features(const kws_model* model, const float* samples, size_t count, int32_t sample_rate, float* out,
                         size_t out_capacity, size_t* out_bins, size_t* out_frames) {
   KWS_REQUIRE(model != nullptr, "model is NULL");
-  KWS_REQUIRE(samples != nullptr || count == 0, "samples is NULL");
+  KWS_REQUIRE(count > 0, "count is 0 (an empty clip has no features)");
+  KWS_REQUIRE(samples != nullptr, "samples is NULL");
   KWS_REQUIRE(kws::valid_sample_rate(sample_rate), "sample_rate must be in " KWS_RATE_RANGE);
   KWS_REQUIRE(out_bins != nullptr && out_frames != nullptr, "out_bins or out_frames is NULL");
-  return guard(__func__, [&] {
-    const kws::FeatureConfig& config = model->model.feature_config();
-    const std::size_t resampled =
-        sample_rate == config.sample_rate
-            ? count
-            : std::size_t(std::ceil(double(count) * config.sample_rate / sample_rate));
-    // Sizes first, so a size query costs nothing (the resampler's length is exact to a sample:
-    // compute for real when the caller passes a buffer).
-    if (out == nullptr && sample_rate == config.sample_rate) {
-      if (count == 0) throw kws::InvalidArgument("empty clip");
-      *out_bins = std::size_t(config.bins());
-      *out_frames = config.frame_count(resampled);
-      return;
-    }
-    std::vector<float> audio = sample_rate == config.sample_rate
-                                   ? std::vector<float>(samples, samples + count)
-                                   : kws::resample(samples, count, sample_rate, config.sample_rate);
-    if (audio.empty()) throw kws::InvalidArgument("empty clip");
-    kws::FeatureExtractor extractor(config);
-    const kws::FeatureMatrix features = extractor.compute(audio);
-    if (out != nullptr && out_capacity < features.values.size()) {
-      *out_bins = features.rows;
-      *out_frames = features.cols;
-      throw kws::Error(kws::ErrorCode::buffer_too_small,
-                       "out_capacity " + std::to_string(out_capacity) + " < " +
-                           std::to_string(features.values.size()) + " floats");
-    }
-    if (out != nullptr) std::copy(features.values.begin(), features.values.end(), out);
-    *out_bins = features.rows;
-    *out_frames = features.cols;
+  const kws::FeatureConfig& config = model->model.feature_config();
+  if (out == nullptr && sample_rate == config.sample_rate) {
+    // A size query at the model's rate costs nothing: the frame count follows from the length.
+    // At another rate the resampled length is only known by resampling, so the features are
+    // computed below as for a real call.
+    *out_bins = std::size_t(config.bins());
+    *out_frames = config.frame_count(count);
+    return KWS_OK;
+  }
+  kws::FeatureMatrix features;
+  const kws_status status = guard(__func__, [&] {
+    features = kws::FeatureExtractor(config).compute(samples, count, sample_rate);
   });
+  if (status != KWS_OK) return status;
+  *out_bins = features.rows;
+  *out_frames = features.cols;
+  if (out == nullptr) return KWS_OK;
+  if (out_capacity < features.values.size())
+    return fail(KWS_ERROR_BUFFER_TOO_SMALL, std::string(__func__) + ": out_capacity " + std::to_string(out_capacity) +
+                                                " < " + std::to_string(features.values.size()) + " floats");
+  std::copy(features.values.begin(), features.values.end(), out);
+  return KWS_OK;
 }
 
 void kws_classify_params_init(kws_classify_params* params) {
@@ -371,13 +397,39 @@ void kws_classify_params_init(kws_classify_params* params) {
 kws_status kws_classify(const kws_model* model, const float* samples, size_t count, int32_t sample_rate,
                         const kws_classify_params* params, float* out_scores, size_t scores_capacity,
                         int32_t* out_best) {
-  return classify_pcm(__func__, model, samples, count, sample_rate, params, out_scores, scores_capacity, out_best);
+  return classify_once(__func__, model, samples, count, sample_rate, params, out_scores, scores_capacity, out_best);
 }
 
 kws_status kws_classify_s16(const kws_model* model, const int16_t* samples, size_t count, int32_t sample_rate,
                             const kws_classify_params* params, float* out_scores, size_t scores_capacity,
                             int32_t* out_best) {
-  return classify_pcm(__func__, model, samples, count, sample_rate, params, out_scores, scores_capacity, out_best);
+  return classify_once(__func__, model, samples, count, sample_rate, params, out_scores, scores_capacity, out_best);
+}
+
+// ---- classifier ----
+
+kws_status kws_classifier_create(const kws_model* model, const kws_classify_params* given,
+                                 kws_classifier** out_classifier) {
+  KWS_REQUIRE(model != nullptr, "model is NULL");
+  KWS_REQUIRE(out_classifier != nullptr, "out_classifier is NULL");
+  kws_classify_params params;
+  if (const kws_status status = read_params(given, params, __func__); status != KWS_OK) return status;
+  return guard(__func__, [&] {
+    *out_classifier = new kws_classifier{kws::Classifier(model->model, classifier_options(params))};
+  });
+}
+
+void kws_classifier_free(kws_classifier* classifier) { delete classifier; }
+
+kws_status kws_classifier_run(kws_classifier* classifier, const float* samples, size_t count, int32_t sample_rate,
+                              float* out_scores, size_t scores_capacity, int32_t* out_best) {
+  return classifier_run(__func__, classifier, samples, count, sample_rate, out_scores, scores_capacity, out_best);
+}
+
+kws_status kws_classifier_run_s16(kws_classifier* classifier, const int16_t* samples, size_t count,
+                                  int32_t sample_rate, float* out_scores, size_t scores_capacity,
+                                  int32_t* out_best) {
+  return classifier_run(__func__, classifier, samples, count, sample_rate, out_scores, scores_capacity, out_best);
 }
 
 // ---- detector ----
@@ -411,9 +463,7 @@ namespace {
 kws_status detector_options(const char* function, const kws_model* model, const kws_detector_params* given,
                             kws_detector_params* params, kws::DetectorOptions* options) {
   if (model == nullptr) return invalid(function, "model is NULL");
-  kws_detector_params_init(params);
-  kws_status status = KWS_OK;
-  if (!read_params(given, params, function, &status)) return status;
+  if (const kws_status status = read_params(given, *params, function); status != KWS_OK) return status;
   const std::size_t labels = model->model.labels().size();
   if (params->thresholds == nullptr && params->thresholds_count != 0)
     return invalid(function, "thresholds is NULL but thresholds_count > 0");

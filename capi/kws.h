@@ -2,10 +2,12 @@
  * libkws C API: keyword spotting for C, C++ and any language with a C FFI.
  *
  * Two kinds of handle:
- *   kws_model     an immutable trained model (weights, labels, feature config). Load once and
- *                 share it read-only between any number of threads.
- *   kws_detector  the state of one audio stream (resampler, features, network activations,
- *                 posterior history). One thread at a time per detector; create one per stream.
+ *   kws_model       an immutable trained model (weights, labels, feature config). Load once and
+ *                   share it read-only between any number of threads.
+ *   kws_detector,   per-user state made from a model: a detector holds one audio stream
+ *   kws_classifier  (resampler, features, network activations, posterior history), a classifier
+ *                   the planned network and buffers for whole clips. One thread at a time per
+ *                   handle; create one per stream or per worker thread.
  *
  * Conventions, for every function:
  *   - A kws_status is returned; KWS_OK (0) is success. On failure the outputs are untouched and
@@ -99,8 +101,8 @@ typedef struct kws_model kws_model;
 KWS_API kws_status kws_model_load(const char* path, kws_model** out_model);
 /* The same from a complete model file in memory; the buffer is copied and may be freed. */
 KWS_API kws_status kws_model_load_memory(const void* data, size_t size, kws_model** out_model);
-/* Releases the caller's reference. Detectors created from the model keep their own, so a model
- * may be freed before its detectors. */
+/* Releases the caller's reference. Detectors and classifiers created from the model keep their
+ * own, so a model may be freed before them. */
 KWS_API void kws_model_free(kws_model* model);
 
 /* Number of output classes (labels). */
@@ -121,8 +123,9 @@ KWS_API kws_status kws_model_threshold(const kws_model* model, size_t index, flo
 /* ---- Whole clips: features and classification ---------------------------------------------- */
 
 /* Features exactly as the model was trained with, as a [bins][frames] row-major matrix.
- * Call with out == NULL to learn the size; with out_capacity (floats) too small the call gives
- * KWS_ERROR_BUFFER_TOO_SMALL. *out_bins and *out_frames are set in both cases. */
+ * Call with out == NULL to learn the size (free at the model's rate; at another rate the
+ * features are computed to count the resampled frames); with out_capacity (floats) too small the
+ * call gives KWS_ERROR_BUFFER_TOO_SMALL. *out_bins and *out_frames are set in both cases. */
 KWS_API kws_status kws_features(const kws_model* model, const float* samples, size_t count,
                                 int32_t sample_rate, float* out, size_t out_capacity,
                                 size_t* out_bins, size_t* out_frames);
@@ -136,16 +139,40 @@ typedef struct kws_classify_params {
 KWS_API void kws_classify_params_init(kws_classify_params* params);
 
 /* Classifies one clip: posteriors (softmax, one per label, summing to 1) into out_scores, which
- * holds scores_capacity floats (>= the number of labels), and the best label's index into
- * *out_best (may be NULL). A clip shorter than the model's window is zero-padded on both sides; a
- * longer one is scanned and the window most likely to hold a keyword is reported. params may be
- * NULL for the defaults. Safe to call from many threads on one model. */
+ * holds scores_capacity floats (>= the number of labels, else KWS_ERROR_BUFFER_TOO_SMALL), and
+ * the best label's index into *out_best (may be NULL). A clip shorter than the model's window is
+ * zero-padded on both sides; a longer one is scanned and the window most likely to hold a keyword
+ * is reported. params may be NULL for the defaults. Safe to call from many threads on one model.
+ * The one-call form of kws_classifier_create + kws_classifier_run + kws_classifier_free: it
+ * prepares the network (BatchNorm folding, buffer planning) on every call, so to classify many
+ * clips create a classifier once instead. */
 KWS_API kws_status kws_classify(const kws_model* model, const float* samples, size_t count,
                                 int32_t sample_rate, const kws_classify_params* params,
                                 float* out_scores, size_t scores_capacity, int32_t* out_best);
 KWS_API kws_status kws_classify_s16(const kws_model* model, const int16_t* samples, size_t count,
                                     int32_t sample_rate, const kws_classify_params* params,
                                     float* out_scores, size_t scores_capacity, int32_t* out_best);
+
+/* ---- Whole clips, many of them: the classifier ---------------------------------------------- */
+
+typedef struct kws_classifier kws_classifier;
+
+/* Prepares the model's network once (backend and stride from params, which may be NULL for the
+ * defaults) for any number of kws_classifier_run calls. The classifier keeps its own reference to
+ * the model, so the model may be freed before it. One thread at a time per classifier; the model
+ * stays shareable, so give each thread its own classifier. */
+KWS_API kws_status kws_classifier_create(const kws_model* model, const kws_classify_params* params,
+                                         kws_classifier** out_classifier);
+KWS_API void kws_classifier_free(kws_classifier* classifier);
+
+/* Classifies one clip exactly as kws_classify with the classifier's params (same outputs, same
+ * errors), without preparing the network again. */
+KWS_API kws_status kws_classifier_run(kws_classifier* classifier, const float* samples, size_t count,
+                                      int32_t sample_rate, float* out_scores, size_t scores_capacity,
+                                      int32_t* out_best);
+KWS_API kws_status kws_classifier_run_s16(kws_classifier* classifier, const int16_t* samples,
+                                          size_t count, int32_t sample_rate, float* out_scores,
+                                          size_t scores_capacity, int32_t* out_best);
 
 /* ---- Streaming detector -------------------------------------------------------------------- */
 

@@ -57,13 +57,10 @@ struct Classifier::Impl {
   Classification classify(const float* samples, std::size_t count, int sample_rate) {
     if (samples == nullptr && count > 0) throw InvalidArgument("Classifier::classify: samples is null");
     if (count == 0) throw InvalidArgument("Classifier::classify: empty clip");
-    if (!valid_sample_rate(sample_rate))
-      throw InvalidArgument("Classifier::classify: sample rate " + std::to_string(sample_rate) + " outside " +
-                            detail::sample_rate_range());
+    detail::require_sample_rate("Classifier::classify", sample_rate);
     const FeatureConfig& config = model.feature_config();
-    std::vector<float> audio = sample_rate == config.sample_rate
-                                   ? std::vector<float>(samples, samples + count)
-                                   : resample(samples, count, sample_rate, config.sample_rate);
+    // A copy even at the model's rate: short clips are padded in place below.
+    std::vector<float> audio = resample(samples, count, sample_rate, config.sample_rate);
     const int frames_needed = engine.max_frames();
     const std::size_t needed = samples_for_frames(frames_needed);
     std::int64_t offset = 0;  // model-rate sample of audio[0] in the original clip

@@ -9,6 +9,7 @@
 
 #include <kissfft.hh>
 
+#include "kws/audio.hpp"
 #include "kws/error.hpp"
 #include "mel.hpp"
 #include "sample_rate.hpp"
@@ -276,6 +277,16 @@ FeatureMatrix FeatureExtractor::compute(const float* samples, std::size_t count)
   FeatureMatrix out;
   compute(samples, count, out);
   return out;
+}
+
+FeatureMatrix FeatureExtractor::compute(const float* samples, std::size_t count, int sample_rate) {
+  if (count == 0) throw InvalidArgument("FeatureExtractor::compute: empty clip");
+  detail::require_sample_rate("FeatureExtractor::compute", sample_rate);
+  const int rate = stream_->config().sample_rate;
+  if (sample_rate == rate) return compute(samples, count);
+  const std::vector<float> audio = resample(samples, count, sample_rate, rate);
+  if (audio.empty()) throw InvalidArgument("FeatureExtractor::compute: empty clip after resampling");
+  return compute(audio);
 }
 
 void FeatureExtractor::compute(const float* samples, std::size_t count, FeatureMatrix& out) {

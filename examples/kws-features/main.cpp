@@ -18,7 +18,7 @@
 #include "kws/audio.hpp"
 #include "kws/error.hpp"
 #include "kws/features.hpp"
-#include "kws/npy.hpp"
+#include "npy.hpp"
 
 namespace {
 
@@ -125,7 +125,7 @@ int main(int argc, char** argv) {
                   sum / double(features.values.size()), ms);
     }
     if (!npy_path.empty()) {
-      kws::save_npy(npy_path, features.values.data(), {features.rows, features.cols});
+      kws_example::save_npy(npy_path, features.values.data(), {features.rows, features.cols});
       std::printf("wrote %s (float32 [%zu, %zu])\n", npy_path.c_str(), features.rows, features.cols);
     }
     if (!png_path.empty() && !features.values.empty()) {

@@ -104,6 +104,11 @@ class FeatureExtractor {
   FeatureMatrix compute(const std::vector<float>& samples) { return compute(samples.data(), samples.size()); }
   // Same, reusing `out`'s storage.
   void compute(const float* samples, std::size_t count, FeatureMatrix& out);
+  // samples: mono PCM at `sample_rate` Hz, resampled to config().sample_rate first (resample() of
+  // audio.hpp; no copy when the rates are equal), as a model expects features of any input.
+  // Throws InvalidArgument for an empty clip or a rate outside [kMinSampleRate, kMaxSampleRate],
+  // and where compute() does.
+  FeatureMatrix compute(const float* samples, std::size_t count, int sample_rate);
 
  private:
   std::unique_ptr<detail::FrameStream> stream_;

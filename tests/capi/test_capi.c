@@ -1,5 +1,5 @@
-/* The C API from C: loading, queries, features, classification, the detector (queue and
- * callback), version, parameter-struct sizes, and misuse (NULL handles and buffers, bad values,
+/* The C API from C: loading, queries, features, classification (one call and the classifier
+ * handle), the detector (queue and callback), version, parameter-struct sizes, and misuse (NULL handles and buffers, bad values,
  * corrupt models), which must give error codes and messages, never a crash. */
 #include <math.h>
 #include <stdio.h>
@@ -110,6 +110,86 @@ static void test_features_and_classify(kws_model* model) {
     CHECK(kws_classify_s16(model, pcm, 8000, 16000, NULL, scores, 12, &best) == KWS_OK);
   }
   free(clip);
+}
+
+/* Scores of one kws_classify call, for comparing a classifier's against. */
+static int classify_scores(kws_model* model, const float* clip, size_t count, int32_t rate,
+                           const kws_classify_params* params, float* scores, int32_t* best) {
+  return kws_classify(model, clip, count, rate, params, scores, 12, best) == KWS_OK;
+}
+
+static void test_classifier(kws_model* model) {
+  /* A short clip (padded), exactly the window, a long one (scanned), another rate. */
+  static const size_t counts[] = {5000, 16000, 40000, 22050};
+  static const int32_t rates[] = {16000, 16000, 16000, 22050};
+  float* audio = noise(40000, 9, 0.3f);
+  float expected[12], got[12];
+  int32_t expected_best = -1, got_best = -2;
+  kws_classifier* classifier = NULL;
+  kws_classifier* untouched = (kws_classifier*)0x1;
+  kws_classify_params params;
+  int16_t pcm[8000];
+  size_t i;
+  int round;
+
+  CHECK(kws_classifier_create(model, NULL, &classifier) == KWS_OK && classifier != NULL);
+  /* Twice over: a reused classifier gives the same numbers as a fresh one every time. */
+  for (round = 0; round < 2; ++round) {
+    for (i = 0; i < sizeof counts / sizeof counts[0]; ++i) {
+      CHECK(classify_scores(model, audio, counts[i], rates[i], NULL, expected, &expected_best));
+      CHECK(kws_classifier_run(classifier, audio, counts[i], rates[i], got, 12, &got_best) == KWS_OK);
+      CHECK(memcmp(expected, got, sizeof got) == 0 && got_best == expected_best);
+    }
+  }
+  for (i = 0; i < 8000; ++i) pcm[i] = (int16_t)(audio[i] * 32767.0f);
+  CHECK(kws_classify_s16(model, pcm, 8000, 16000, NULL, expected, 12, &expected_best) == KWS_OK);
+  CHECK(kws_classifier_run_s16(classifier, pcm, 8000, 16000, got, 12, NULL) == KWS_OK);
+  CHECK(memcmp(expected, got, sizeof got) == 0);
+
+  /* Misuse: error codes and messages, outputs untouched. */
+  got_best = -2;
+  CHECK(kws_classifier_run(NULL, audio, 100, 16000, got, 12, NULL) == KWS_ERROR_INVALID_ARGUMENT);
+  CHECK(strstr(kws_last_error(), "classifier is NULL") != NULL);
+  CHECK(kws_classifier_run_s16(NULL, pcm, 100, 16000, got, 12, NULL) == KWS_ERROR_INVALID_ARGUMENT);
+  CHECK(kws_classifier_run(classifier, NULL, 100, 16000, got, 12, NULL) == KWS_ERROR_INVALID_ARGUMENT);
+  CHECK(kws_classifier_run(classifier, audio, 0, 16000, got, 12, NULL) == KWS_ERROR_INVALID_ARGUMENT);
+  CHECK(strstr(kws_last_error(), "count is 0") != NULL);
+  CHECK(kws_classifier_run(classifier, audio, 100, KWS_MIN_SAMPLE_RATE - 1, got, 12, NULL) == KWS_ERROR_INVALID_ARGUMENT);
+  CHECK(kws_classifier_run(classifier, audio, 100, 16000, NULL, 12, NULL) == KWS_ERROR_INVALID_ARGUMENT);
+  CHECK(kws_classifier_run(classifier, audio, 100, 16000, got, 11, &got_best) == KWS_ERROR_BUFFER_TOO_SMALL);
+  CHECK(strstr(kws_last_error(), "scores_capacity 11 < 12") != NULL && got_best == -2);
+  kws_classifier_free(classifier);
+  kws_classifier_free(NULL);
+
+  CHECK(kws_classifier_create(NULL, NULL, &untouched) == KWS_ERROR_INVALID_ARGUMENT && untouched == (kws_classifier*)0x1);
+  CHECK(kws_classifier_create(model, NULL, NULL) == KWS_ERROR_INVALID_ARGUMENT);
+  kws_classify_params_init(&params);
+  params.size = 3;
+  CHECK(kws_classifier_create(model, &params, &untouched) == KWS_ERROR_INVALID_ARGUMENT);
+  CHECK(strstr(kws_last_error(), "params_init") != NULL);
+  kws_classify_params_init(&params);
+  params.backend = (kws_backend)77;
+  CHECK(kws_classifier_create(model, &params, &untouched) == KWS_ERROR_INVALID_ARGUMENT);
+  kws_classify_params_init(&params);
+  params.stride_seconds = 0.0f;
+  CHECK(kws_classifier_create(model, &params, &untouched) == KWS_ERROR_INVALID_ARGUMENT);
+  CHECK(strstr(kws_last_error(), "stride_seconds") != NULL && untouched == (kws_classifier*)0x1);
+
+  /* Its params apply to every run, as they do to kws_classify; the model may go first. */
+  {
+    kws_model* own = NULL;
+    kws_classify_params_init(&params);
+    params.backend = KWS_BACKEND_REFERENCE;
+    params.stride_seconds = 0.25f;
+    CHECK(classify_scores(model, audio, 40000, 16000, &params, expected, &expected_best));
+    CHECK(kws_model_load(model_path(), &own) == KWS_OK);
+    CHECK(kws_classifier_create(own, &params, &classifier) == KWS_OK);
+    kws_model_free(own);
+    CHECK(kws_classifier_run(classifier, audio, 40000, 16000, got, 12, &got_best) == KWS_OK);
+    CHECK(memcmp(expected, got, sizeof got) == 0 && got_best == expected_best);
+    kws_classifier_free(classifier);
+  }
+  free(audio);
 }
 
 typedef struct {
@@ -384,6 +464,7 @@ int main(void) {
   }
   test_model(model);
   test_features_and_classify(model);
+  test_classifier(model);
   test_detector(model);
   test_event_policy(model);
   test_misuse(model);

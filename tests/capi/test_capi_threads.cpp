@@ -1,5 +1,5 @@
 // Thread safety as kws.h documents it: one model shared read-only by many threads, each with its
-// own detectors; concurrent create/free and classify on the shared model. Run under TSan by the
+// own detectors and classifiers; concurrent create/free and classify on the shared model. Run under TSan by the
 // tsan preset. Uses only the C API.
 #include <doctest/doctest.h>
 
@@ -100,4 +100,40 @@ TEST_CASE("concurrent load, classify, create and free do not race") {
   for (auto& thread : threads) thread.join();
   CHECK(failures.load() == 0);
   kws_model_free(shared);
+}
+
+TEST_CASE("8 threads with a classifier each over one shared model agree with kws_classify") {
+  kws_model* model = nullptr;
+  REQUIRE(kws_model_load(model_path.c_str(), &model) == KWS_OK);
+  constexpr int kThreads = 8;
+  std::vector<std::vector<float>> clips, expected;
+  for (int t = 0; t < kThreads; ++t) {
+    clips.push_back(kws::test::random_signal(8000 + 4000 * t, 200 + t, 0.3f));
+    expected.emplace_back(12);
+    REQUIRE(kws_classify(model, clips[t].data(), clips[t].size(), 16000, nullptr, expected[t].data(), 12, nullptr) ==
+            KWS_OK);
+  }
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      kws_classifier* classifier = nullptr;
+      if (kws_classifier_create(model, nullptr, &classifier) != KWS_OK) {
+        ++failures;
+        return;
+      }
+      std::vector<float> scores(12);
+      for (int i = 0; i < 4; ++i) {
+        const int clip = (t + i) % kThreads;
+        if (kws_classifier_run(classifier, clips[clip].data(), clips[clip].size(), 16000, scores.data(), 12,
+                               nullptr) != KWS_OK ||
+            scores != expected[clip])
+          ++failures;
+      }
+      kws_classifier_free(classifier);
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  CHECK(failures.load() == 0);
+  kws_model_free(model);
 }

@@ -10,7 +10,7 @@
 #include "kws/audio.hpp"
 #include "kws/error.hpp"
 #include "kws/features.hpp"
-#include "kws/npy.hpp"
+#include "npy.hpp"
 #include "test_support.hpp"
 
 namespace {
@@ -37,7 +37,7 @@ TEST_CASE("features match torchaudio 0.13 on every config x signal of the golden
   std::map<std::string, std::vector<float>> signals;
   for (const auto& [name, info] : index["signals"].items()) {
     if (info.contains("npy")) {
-      signals[name] = kws::load_npy((golden / info["npy"].get<std::string>()).string()).values;
+      signals[name] = kws_example::load_npy((golden / info["npy"].get<std::string>()).string()).values;
     } else if (!shared.empty()) {
       signals[name] = kws::read_audio((shared / info["shared"].get<std::string>()).string()).samples;
       CHECK(signals[name].size() == info["samples"].get<std::size_t>());
@@ -62,7 +62,7 @@ TEST_CASE("features match torchaudio 0.13 on every config x signal of the golden
       ++refusals;
       continue;
     }
-    const kws::NpyArray expected = kws::load_npy((golden / c["npy"].get<std::string>()).string());
+    const kws_example::NpyArray expected = kws_example::load_npy((golden / c["npy"].get<std::string>()).string());
     const kws::FeatureMatrix actual = extractor.compute(signal);
     REQUIRE(expected.shape.size() == 2);
     REQUIRE(actual.rows == expected.shape[0]);
@@ -71,7 +71,7 @@ TEST_CASE("features match torchaudio 0.13 on every config x signal of the golden
     // torchaudio computes in float32, and its float32 mel filterbank alone can move a narrow
     // filter's output past the tolerance; each element may differ from torchaudio by the
     // tolerance plus torchaudio's own deviation from the float64 evaluation of the same formulas.
-    const kws::NpyArray exact = kws::load_npy((golden / c["exact_npy"].get<std::string>()).string());
+    const kws_example::NpyArray exact = kws_example::load_npy((golden / c["exact_npy"].get<std::string>()).string());
     REQUIRE(exact.values.size() == expected.values.size());
     float excess = 0.0f;  // worst |ours - torchaudio| beyond what torchaudio's own rounding explains
     for (std::size_t i = 0; i < actual.values.size(); ++i) {

@@ -13,6 +13,17 @@ endfunction()
 
 run(${CMAKE_COMMAND} --install ${KWS_BUILD_DIR} --prefix ${prefix})
 
+# The installed C++ headers are exactly the public ones of include/kws plus the generated
+# version.h: no test or example helper ships as API.
+file(GLOB public RELATIVE ${SOURCE_DIR}/include/kws ${SOURCE_DIR}/include/kws/*)
+file(GLOB installed RELATIVE ${prefix}/include/kws ${prefix}/include/kws/*)
+list(APPEND public version.h)
+list(SORT public)
+list(SORT installed)
+if(NOT installed STREQUAL public)
+  message(FATAL_ERROR "installed include/kws holds ${installed}, expected ${public}")
+endif()
+
 # 1. CMake: find_package(kws CONFIG)
 string(REPLACE ";" " " extra_flags "${EXTRA_FLAGS}")
 run(${CMAKE_COMMAND} -S ${CONSUMER_DIR} -B ${WORK_DIR}/cmake-build -DCMAKE_PREFIX_PATH=${prefix}
@@ -20,6 +31,7 @@ run(${CMAKE_COMMAND} -S ${CONSUMER_DIR} -B ${WORK_DIR}/cmake-build -DCMAKE_PREFI
 run(${CMAKE_COMMAND} --build ${WORK_DIR}/cmake-build)
 run(${WORK_DIR}/cmake-build/consumer)
 run(${WORK_DIR}/cmake-build/consumer_c)
+run(${WORK_DIR}/cmake-build/consumer_old_name)
 
 # 2. pkg-config and the compiler alone: kws-cpp (C++ API, static) with c++, kws (C API) with cc
 set(ENV{PKG_CONFIG_PATH} ${prefix}/lib/pkgconfig:${prefix}/lib/x86_64-linux-gnu/pkgconfig)

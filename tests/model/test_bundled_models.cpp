@@ -16,7 +16,7 @@
 #include "kws/audio.hpp"
 #include "kws/engine.hpp"
 #include "kws/features.hpp"
-#include "kws/npy.hpp"
+#include "npy.hpp"
 #include "test_support.hpp"
 
 TEST_CASE("bundled models: libkws logits match PyTorch on the example recordings") {
@@ -35,7 +35,7 @@ TEST_CASE("bundled models: libkws logits match PyTorch on the example recordings
     kws::AudioReadOptions options;
     options.target_sample_rate = model.feature_config().sample_rate;
     const kws::Audio audio = kws::read_audio((repo / entry["audio"].get<std::string>()).string(), options);
-    const kws::NpyArray expected = kws::load_npy((golden / entry["logits"].get<std::string>()).string());
+    const kws_example::NpyArray expected = kws_example::load_npy((golden / entry["logits"].get<std::string>()).string());
     const std::size_t hop = entry["hop"], window = entry["window"];
     const std::size_t classes = std::size_t(model.num_classes());
     REQUIRE(expected.shape.size() == 2);

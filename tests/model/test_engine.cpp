@@ -11,7 +11,7 @@
 
 #include "kws/engine.hpp"
 #include "kws/error.hpp"
-#include "kws/npy.hpp"
+#include "npy.hpp"
 #include "test_support.hpp"
 
 namespace {
@@ -31,8 +31,8 @@ void check_logits(const std::vector<float>& got, const std::vector<float>& expec
 }
 
 void check_parity(kws::Backend backend) {
-  const kws::NpyArray inputs = kws::load_npy(golden("inputs.npy"));
-  const kws::NpyArray odd = kws::load_npy(golden("inputs_odd.npy"));
+  const kws_example::NpyArray inputs = kws_example::load_npy(golden("inputs.npy"));
+  const kws_example::NpyArray odd = kws_example::load_npy(golden("inputs_odd.npy"));
   REQUIRE(inputs.shape == std::vector<std::size_t>{4, 1, 40, 101});
   REQUIRE(odd.shape == std::vector<std::size_t>{1, 1, 40, 73});
   for (const char* tau : kTaus) {
@@ -42,8 +42,8 @@ void check_parity(kws::Backend backend) {
     options.backend = backend;
     options.max_batch = 4;
     kws::Engine engine(model, options);
-    const kws::NpyArray expected = kws::load_npy(golden("logits_" + name + ".npy"));
-    const kws::NpyArray expected_odd = kws::load_npy(golden("logits_odd_" + name + ".npy"));
+    const kws_example::NpyArray expected = kws_example::load_npy(golden("logits_" + name + ".npy"));
+    const kws_example::NpyArray expected_odd = kws_example::load_npy(golden("logits_odd_" + name + ".npy"));
     const std::size_t classes = std::size_t(model.num_classes());
     REQUIRE(expected.values.size() == 4 * classes);
 
@@ -73,7 +73,7 @@ constexpr kws::Backend kBackends[] = {kws::Backend::reference, kws::Backend::eig
 // The optimised backend against reference on the golden batch, a longer random batch (157
 // frames) and a short one (9 frames): within 1e-5 of the logit scale.
 void check_against_reference(kws::Backend backend) {
-  const kws::NpyArray inputs = kws::load_npy(golden("inputs.npy"));
+  const kws_example::NpyArray inputs = kws_example::load_npy(golden("inputs.npy"));
   std::vector<float> random = kws::test::random_signal(2 * 40 * 157, 99, 4.0f);
   for (const char* tau : kTaus) {
     const kws::Model model = kws::Model::load(golden(std::string("bcresnet_tau") + tau + ".kws"));
@@ -134,7 +134,7 @@ TEST_CASE("onednn backend agrees with reference within 1e-5") {
 }
 
 TEST_CASE("two threads give the logits of one thread on every backend") {
-  const kws::NpyArray inputs = kws::load_npy(golden("inputs.npy"));
+  const kws_example::NpyArray inputs = kws_example::load_npy(golden("inputs.npy"));
   for (kws::Backend backend : kBackends) {
     if (!kws::backend_available(backend)) continue;
     CAPTURE(std::string(kws::backend_name(backend)));
@@ -228,8 +228,8 @@ TEST_CASE("KWS_BACKEND overrides the backend in EngineOptions") {
 
 TEST_CASE("one Model serves engines on several threads") {
   const kws::Model model = kws::Model::load(golden("bcresnet_tau2.kws"));
-  const kws::NpyArray inputs = kws::load_npy(golden("inputs.npy"));
-  const kws::NpyArray expected = kws::load_npy(golden("logits_tau2.npy"));
+  const kws_example::NpyArray inputs = kws_example::load_npy(golden("inputs.npy"));
+  const kws_example::NpyArray expected = kws_example::load_npy(golden("logits_tau2.npy"));
   std::vector<std::vector<float>> results(4);
   std::vector<std::thread> threads;
   for (std::size_t i = 0; i < results.size(); ++i) {

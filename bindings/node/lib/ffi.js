@@ -93,6 +93,7 @@ export function loadLibrary(env = process.env) {
 const kws_status = koffi.alias('kws_status', 'int');
 const kws_backend = koffi.alias('kws_backend', 'int');
 koffi.opaque('kws_model');
+koffi.opaque('kws_classifier');
 koffi.opaque('kws_detector');
 koffi.opaque('kws_event_policy');
 
@@ -174,6 +175,14 @@ const PROTOTYPES = [
     'const kws_classify_params *params, float *out_scores, size_t scores_capacity, _Out_ int32_t *out_best)',
   'kws_status kws_classify_s16(const kws_model *model, const int16_t *samples, size_t count, int32_t sample_rate, ' +
     'const kws_classify_params *params, float *out_scores, size_t scores_capacity, _Out_ int32_t *out_best)',
+
+  'kws_status kws_classifier_create(const kws_model *model, const kws_classify_params *params, ' +
+    '_Out_ kws_classifier **out_classifier)',
+  'void kws_classifier_free(kws_classifier *classifier)',
+  'kws_status kws_classifier_run(kws_classifier *classifier, const float *samples, size_t count, int32_t sample_rate, ' +
+    'float *out_scores, size_t scores_capacity, _Out_ int32_t *out_best)',
+  'kws_status kws_classifier_run_s16(kws_classifier *classifier, const int16_t *samples, size_t count, ' +
+    'int32_t sample_rate, float *out_scores, size_t scores_capacity, _Out_ int32_t *out_best)',
 
   'void kws_detector_params_init(_Out_ kws_detector_params *params)',
   'kws_status kws_detector_create(const kws_model *model, const kws_detector_params *params, ' +

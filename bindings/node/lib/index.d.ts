@@ -89,7 +89,18 @@ export declare class Model {
   classify(samples: Samples, sampleRate: number, options?: ClassifyOptions): Classification;
   features(samples: Samples, sampleRate: number): Features;
 
-  /** Frees the model now (detectors created from it keep working); idempotent. */
+  /** Frees the model now (classifiers and detectors created from it keep working); idempotent. */
+  close(): void;
+  free(): void;
+}
+
+/** Whole-clip classification with the network prepared once: Model.classify's results, faster
+ * over many clips. */
+export declare class Classifier {
+  constructor(model: Model, options?: ClassifyOptions);
+  readonly labels: readonly string[];
+  readonly closed: boolean;
+  classify(samples: Samples, sampleRate: number): Classification;
   close(): void;
   free(): void;
 }
@@ -192,6 +203,7 @@ export declare function readAudio(source: string | Uint8Array | ArrayBuffer, tar
 
 declare const _default: {
   Model: typeof Model;
+  Classifier: typeof Classifier;
   Detector: typeof Detector;
   EventPolicy: typeof EventPolicy;
   KwsError: typeof KwsError;

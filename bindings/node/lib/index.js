@@ -1,9 +1,11 @@
 // libkws for Node.js: keyword spotting over the libkws C API (capi/kws.h), through koffi.
 //
-//   import { Model, Detector, readAudio } from 'libkws';
+//   import { Model, Classifier, Detector, readAudio } from 'libkws';
 //   const model = Model.load('commands_en.kws');
 //   const { samples, sampleRate } = readAudio('clip.wav');
 //   console.log(model.classify(samples, sampleRate).label);
+//   const classifier = new Classifier(model);     // many clips: the network is prepared once
+//   console.log(classifier.classify(samples, sampleRate).label);
 //
 // Loading the library happens on import (see lib/ffi.js for where it is looked for); a failure
 // throws an Error that lists every place tried. Handles are freed by close() (alias free());
@@ -124,6 +126,7 @@ function toBytes(data, what) {
 // The safety net for handles that were never closed. The held value is the raw pointer only, so
 // the registry does not keep the wrapper alive.
 const modelRegistry = new FinalizationRegistry((pointer) => C.kws_model_free(pointer));
+const classifierRegistry = new FinalizationRegistry((pointer) => C.kws_classifier_free(pointer));
 // A detector's held value also carries its registered evaluation callback (koffi.unregister).
 const detectorRegistry = new FinalizationRegistry(({ pointer, callback }) => {
   C.kws_detector_free(pointer);
@@ -224,24 +227,14 @@ export class Model {
   /**
    * Classifies one clip: {label, index, score, scores: {label: probability}, probabilities}.
    * A clip shorter than the model's window is zero-padded; a longer one is scanned and the window
-   * most likely to hold a keyword is reported. options: {backend, strideSeconds}.
+   * most likely to hold a keyword is reported. options: {backend, strideSeconds}. Prepares the
+   * network on every call (kws_classify): use a Classifier for many clips.
    */
   classify(samples, sampleRate, options = {}) {
     const h = this[HANDLE]('classify()');
-    const input = toSamples(samples);
-    checkRate(sampleRate);
-    const params = {};
-    C.kws_classify_params_init(params);
-    params.backend = backendValue(options.backend);
-    if (options.strideSeconds !== undefined) params.stride_seconds = options.strideSeconds;
-    const probabilities = new Float32Array(this.#labels.length);
-    const best = [0];
-    const classify = input instanceof Int16Array ? C.kws_classify_s16 : C.kws_classify;
-    check(classify(h, pointerOf(input), input.length, sampleRate, params, probabilities, probabilities.length, best));
-    const scores = {};
-    this.#labels.forEach((label, i) => { scores[label] = probabilities[i]; });
-    const index = best[0];
-    return { label: this.#labels[index], index, score: probabilities[index], scores, probabilities };
+    const params = classifyParams(options, 'Model.classify');
+    return classifyWith(this.#labels, samples, sampleRate, (int16, input, count, rate, out, capacity, best) =>
+      (int16 ? C.kws_classify_s16 : C.kws_classify)(h, input, count, rate, params, out, capacity, best));
   }
 
   /**
@@ -257,7 +250,7 @@ export class Model {
     check(C.kws_features(h, pointerOf(input), input.length, sampleRate, null, 0, bins, frames));
     const data = new Float32Array(bins[0] * frames[0]);
     check(C.kws_features(h, pointerOf(input), input.length, sampleRate, data, data.length, bins, frames));
-    // The size query may round a resampled length up by a sample; the real call has the last word.
+    // The sizes of the second call are the ones the data has.
     return { bins: bins[0], frames: frames[0], data: data.subarray(0, bins[0] * frames[0]) };
   }
 
@@ -266,6 +259,80 @@ export class Model {
     if (this.#handle === null) return;
     modelRegistry.unregister(this);
     C.kws_model_free(this.#handle);
+    this.#handle = null;
+  }
+
+  /** Alias of close(). */
+  free() { this.close(); }
+}
+
+// ---- Classifier -------------------------------------------------------------------------------
+
+// kws_classify_params from {backend, strideSeconds}; the library's defaults for what is not given.
+function classifyParams(options, what) {
+  for (const key of Object.keys(options))
+    if (key !== 'backend' && key !== 'strideSeconds')
+      throw new TypeError(`${what}: unknown option '${key}'; known: backend, strideSeconds`);
+  const params = {};
+  C.kws_classify_params_init(params);
+  params.backend = backendValue(options.backend);
+  if (options.strideSeconds !== undefined) params.stride_seconds = options.strideSeconds;
+  return params;
+}
+
+// One clip through run(int16, samples, count, sampleRate, outScores, capacity, outBest), which
+// calls kws_classify* or kws_classifier_run*; the result as Model.classify documents it.
+function classifyWith(labels, samples, sampleRate, run) {
+  const input = toSamples(samples);
+  checkRate(sampleRate);
+  const probabilities = new Float32Array(labels.length);
+  const best = [0];
+  check(run(input instanceof Int16Array, pointerOf(input), input.length, sampleRate, probabilities,
+            probabilities.length, best));
+  const scores = {};
+  labels.forEach((label, i) => { scores[label] = probabilities[i]; });
+  const index = best[0];
+  return { label: labels[index], index, score: probabilities[index], scores, probabilities };
+}
+
+/**
+ * Whole-clip classification with the network prepared once (kws_classifier): the results of
+ * Model.classify without its per-call preparation. options: {backend, strideSeconds}, as there.
+ * The classifier keeps the model's weights alive, so the Model may be closed first.
+ */
+export class Classifier {
+  #handle = null;
+  #labels;
+
+  constructor(model, options = {}) {
+    if (!(model instanceof Model)) throw new TypeError('Classifier: model must be a Model');
+    const h = model[HANDLE]('new Classifier()');
+    const params = classifyParams(options, 'Classifier');
+    const out = [null];
+    check(C.kws_classifier_create(h, params, out));
+    this.#handle = out[0];
+    classifierRegistry.register(this, this.#handle, this);
+    this.#labels = model.labels;
+  }
+
+  /** The model's labels, by index. */
+  get labels() { return this.#labels; }
+  /** Whether close() has been called. */
+  get closed() { return this.#handle === null; }
+
+  /** Classifies one clip, as Model.classify: {label, index, score, scores, probabilities}. */
+  classify(samples, sampleRate) {
+    if (this.#handle === null) throw new Error('libkws: Classifier.classify(): the Classifier is closed');
+    const h = this.#handle;
+    return classifyWith(this.#labels, samples, sampleRate, (int16, ...clip) =>
+      (int16 ? C.kws_classifier_run_s16 : C.kws_classifier_run)(h, ...clip));
+  }
+
+  /** Releases the classifier now. Idempotent. */
+  close() {
+    if (this.#handle === null) return;
+    classifierRegistry.unregister(this);
+    C.kws_classifier_free(this.#handle);
     this.#handle = null;
   }
 
@@ -549,7 +616,8 @@ export class EventPolicy {
 // `using model = Model.load(...)` where the runtime has explicit resource management (Node >= 20).
 // Not in index.d.ts: declaring it there would need TypeScript's esnext.disposable lib.
 if (typeof Symbol.dispose === 'symbol') {
-  for (const type of [Model, Detector, EventPolicy]) type.prototype[Symbol.dispose] = function dispose() { this.close(); };
+  for (const type of [Model, Classifier, Detector, EventPolicy])
+    type.prototype[Symbol.dispose] = function dispose() { this.close(); };
 }
 
 // ---- Audio files ------------------------------------------------------------------------------
@@ -578,5 +646,6 @@ export function readAudio(source, targetRate = 0) {
   }
 }
 
-export default { Model, Detector, EventPolicy, KwsError, Status, Backend, readAudio, backendAvailable, version, versionNumber,
+export default { Model, Classifier, Detector, EventPolicy, KwsError, Status, Backend, readAudio, backendAvailable,
+                 version, versionNumber,
                  buildInfo, library };

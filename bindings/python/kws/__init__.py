@@ -1,13 +1,13 @@
 """libkws for Python.
 
-The runtime (``kws.Model``, ``kws.Detector``, ``kws.read_audio``, ...) runs on libkws.so through
+The runtime (``kws.Model``, ``kws.Classifier``, ``kws.Detector``, ``kws.read_audio``, ...) runs on libkws.so through
 ctypes; it is imported on first use, so that ``import kws`` stays light and never imports torch.
 The model pipeline lives in submodules imported explicitly: ``kws.bcresnet``, ``kws.features``,
 ``kws.modelfile``, ``kws.export`` (``kws.modelfile`` needs only numpy), ``kws.training``.
 """
-_RUNTIME = ("KwsError", "Model", "Classification", "Detection", "Detector", "Evaluation",
-            "EventPolicy", "Audio", "read_audio",
-            "version", "version_number", "build_info", "backend_available", "detector_defaults")
+_RUNTIME = ("KwsError", "Model", "Classification", "Classifier", "Detection", "Detector",
+            "Evaluation", "EventPolicy", "Audio", "read_audio", "version", "version_number",
+            "build_info", "backend_available", "detector_defaults")
 
 __all__ = list(_RUNTIME)
 

@@ -104,6 +104,7 @@ _P = ctypes.POINTER
 _f32p = _P(ctypes.c_float)
 _i16p = _P(ctypes.c_int16)
 _model_p = ctypes.c_void_p
+_classifier_p = ctypes.c_void_p
 _detector_p = ctypes.c_void_p
 _policy_p = ctypes.c_void_p
 
@@ -133,6 +134,12 @@ _PROTOTYPES = {
     "kws_classify_s16": (kws_status, [_model_p, _i16p, ctypes.c_size_t, ctypes.c_int32,
                                       _P(ClassifyParams), _f32p, ctypes.c_size_t,
                                       _P(ctypes.c_int32)]),
+    "kws_classifier_create": (kws_status, [_model_p, _P(ClassifyParams), _P(_classifier_p)]),
+    "kws_classifier_free": (None, [_classifier_p]),
+    "kws_classifier_run": (kws_status, [_classifier_p, _f32p, ctypes.c_size_t, ctypes.c_int32, _f32p,
+                                        ctypes.c_size_t, _P(ctypes.c_int32)]),
+    "kws_classifier_run_s16": (kws_status, [_classifier_p, _i16p, ctypes.c_size_t, ctypes.c_int32,
+                                            _f32p, ctypes.c_size_t, _P(ctypes.c_int32)]),
     "kws_detector_params_init": (None, [_P(DetectorParams)]),
     "kws_detector_create": (kws_status, [_model_p, _P(DetectorParams), _P(_detector_p)]),
     "kws_detector_free": (None, [_detector_p]),

@@ -5,6 +5,8 @@ detector, audio files. Numpy arrays in, dataclasses out; everything goes through
     import kws
     model = kws.Model("examples/models/commands_en.kws")
     result = model.classify(samples, sample_rate=16000)       # result.label, result.scores
+    classifier = kws.Classifier(model)                         # many clips: prepared once
+    result = classifier.classify(samples, sample_rate=16000)
     detector = kws.Detector(model, sample_rate=16000)
     for event in detector.push(chunk):                         # any chunk size
         print(event.label, event.score, event.start_s, event.end_s)
@@ -20,8 +22,8 @@ import numpy as np
 
 from . import _native
 
-__all__ = ["KwsError", "Model", "Classification", "Detection", "Detector", "Evaluation",
-           "EventPolicy", "Audio", "read_audio",
+__all__ = ["KwsError", "Model", "Classification", "Classifier", "Detection", "Detector",
+           "Evaluation", "EventPolicy", "Audio", "read_audio",
            "version", "version_number", "build_info", "backend_available"]
 
 
@@ -140,7 +142,7 @@ class Audio:
 
 class _Handle:
     """An owned libkws handle: freed by close(), by the with-statement, or at garbage collection."""
-    _kind = ""       # "model", "detector": for the closed-handle error
+    _kind = ""       # "model", "classifier", "detector": for the closed-handle error
     _free = ""       # the kws_*_free function
     _handle = None
 
@@ -219,28 +221,17 @@ class Model(_Handle):
         return f"kws.Model(labels={self.labels}, sample_rate={self.sample_rate})"
 
     def classify(self, samples, sample_rate: int, *, backend: str = "default",
-                 stride_seconds: float = 0.1) -> Classification:
+                 stride_seconds: Optional[float] = None) -> Classification:
         """Posteriors of one clip (float in [-1, 1] or int16, any rate). A clip shorter than the
         model's window is zero-padded; a longer one is scanned and its most keyword-like window
-        reported."""
-        pcm = _pcm(samples)
-        params = _native.ClassifyParams()
-        _lib().kws_classify_params_init(ctypes.byref(params))
-        params.backend = _backend(backend)
-        params.stride_seconds = stride_seconds
-        scores = np.zeros(len(self.labels), dtype=np.float32)
-        best = ctypes.c_int32(-1)
-        if pcm.dtype == np.int16:
-            _check(_lib().kws_classify_s16(self.handle, _i16(pcm), pcm.size, int(sample_rate),
-                                           ctypes.byref(params), _f32(scores), scores.size,
-                                           ctypes.byref(best)))
-        else:
-            _check(_lib().kws_classify(self.handle, _f32(pcm), pcm.size, int(sample_rate),
-                                       ctypes.byref(params), _f32(scores), scores.size,
-                                       ctypes.byref(best)))
-        return Classification(label=self.labels[best.value], index=best.value,
-                              score=float(scores[best.value]),
-                              scores={label: float(s) for label, s in zip(self.labels, scores)})
+        reported. Prepares the network on every call (kws_classify): use a :class:`Classifier`
+        for many clips."""
+        params = _classify_params(backend, stride_seconds)
+
+        def run(suffix, pcm, count, rate, scores, capacity, best):
+            return getattr(_lib(), "kws_classify" + suffix)(self.handle, pcm, count, rate,
+                                                           ctypes.byref(params), scores, capacity, best)
+        return _classify(self.labels, samples, sample_rate, run)
 
     def features(self, samples, sample_rate: int) -> np.ndarray:
         """The model's input features of a clip, [bins, frames] float32, exactly as training
@@ -256,6 +247,59 @@ class Model(_Handle):
         _check(_lib().kws_features(self.handle, _f32(pcm), pcm.size, int(sample_rate), _f32(out),
                                    out.size, ctypes.byref(bins), ctypes.byref(frames)))
         return out[:bins.value * frames.value].reshape(bins.value, frames.value).copy()
+
+
+def _classify_params(backend: str, stride_seconds: Optional[float]) -> _native.ClassifyParams:
+    """kws_classify_params: the library's defaults, with what the caller gave."""
+    params = _native.ClassifyParams()
+    _lib().kws_classify_params_init(ctypes.byref(params))
+    params.backend = _backend(backend)
+    if stride_seconds is not None:
+        params.stride_seconds = float(stride_seconds)
+    return params
+
+
+def _classify(labels: List[str], samples, sample_rate: int, run) -> Classification:
+    """One clip through run(suffix, pcm, count, rate, scores, capacity, best), which calls the
+    kws_classify or kws_classifier_run function named with suffix ("" or "_s16")."""
+    pcm = _pcm(samples)
+    scores = np.zeros(len(labels), dtype=np.float32)
+    best = ctypes.c_int32(-1)
+    if pcm.dtype == np.int16:
+        _check(run("_s16", _i16(pcm), pcm.size, int(sample_rate), _f32(scores), scores.size,
+                   ctypes.byref(best)))
+    else:
+        _check(run("", _f32(pcm), pcm.size, int(sample_rate), _f32(scores), scores.size,
+                   ctypes.byref(best)))
+    return Classification(label=labels[best.value], index=best.value,
+                          score=float(scores[best.value]),
+                          scores={label: float(s) for label, s in zip(labels, scores)})
+
+
+class Classifier(_Handle):
+    """Whole-clip classification with the network prepared once (kws_classifier): the same
+    results as :meth:`Model.classify`, without its per-call preparation. One thread at a time
+    per classifier (calls are serialised by a lock): give each thread its own; they may share
+    one Model, which may be closed before them. ``backend`` and ``stride_seconds`` as for
+    Model.classify."""
+    _kind, _free = "classifier", "kws_classifier_free"
+
+    def __init__(self, model: Model, *, backend: str = "default",
+                 stride_seconds: Optional[float] = None):
+        params = _classify_params(backend, stride_seconds)
+        handle = ctypes.c_void_p()
+        _check(_lib().kws_classifier_create(model.handle, ctypes.byref(params), ctypes.byref(handle)))
+        self._handle = handle
+        self._lock = threading.Lock()
+        self.labels = list(model.labels)
+
+    def classify(self, samples, sample_rate: int) -> Classification:
+        """Posteriors of one clip, as :meth:`Model.classify`."""
+        def run(suffix, pcm, count, rate, scores, capacity, best):
+            return getattr(_lib(), "kws_classifier_run" + suffix)(self.handle, pcm, count, rate,
+                                                                 scores, capacity, best)
+        with self._lock:
+            return _classify(self.labels, samples, sample_rate, run)
 
 
 _NUMERIC_PARAMS = {"sample_rate": int, "window_seconds": float, "stride_seconds": float,

@@ -68,6 +68,33 @@ def test_classify(model):
         assert abs(reference.scores[label] - result.scores[label]) < 1e-5
 
 
+def test_classifier_equals_model_classify(model):
+    """One classifier reused over clips of every kind gives exactly kws_classify's numbers."""
+    clips = [(noise(0.3, seed=5), 16000), (noise(1.0, seed=6), 16000),
+             (noise(2.5, seed=7), 16000), (noise(1.0, rate=44100, seed=8), 44100),
+             ((noise(1.0, seed=9) * 32767).astype(np.int16), 16000)]
+    with kws.Classifier(model) as classifier:
+        for _ in range(2):
+            for clip, rate in clips:
+                assert classifier.classify(clip, rate) == model.classify(clip, rate)
+    options = dict(backend="reference", stride_seconds=0.25)
+    with kws.Model(MODEL) as own:
+        classifier = kws.Classifier(own, **options)
+    # The model is closed: the classifier keeps its own reference.
+    clip = noise(2.5, seed=10)
+    assert classifier.classify(clip, 16000) == model.classify(clip, 16000, **options)
+    classifier.close()
+    with pytest.raises(ValueError, match="classifier is closed"):
+        classifier.classify(clip, 16000)
+    with pytest.raises(kws.KwsError, match="stride_seconds"):
+        kws.Classifier(model, stride_seconds=0.0)
+    with pytest.raises(ValueError, match="unknown backend"):
+        kws.Classifier(model, backend="gpu")
+    with kws.Classifier(model) as classifier, pytest.raises(kws.KwsError) as empty:
+        classifier.classify(np.zeros(0, np.float32), 16000)
+    assert empty.value.status == 1 and "count is 0" in str(empty.value)
+
+
 def test_features_match_the_torchaudio_reference(model):
     torch = pytest.importorskip("torch")
     from kws.features import compute_features

@@ -1,5 +1,6 @@
-// Float32 arrays as NumPy .npy files: how libkws hands features to Python tooling and reads the
-// golden references its tests compare against. Header-only; C order, little-endian "<f4".
+// Float32 arrays as NumPy .npy files: how kws-features hands features to Python tooling and how
+// the tests read their golden references. Header-only; C order, little-endian "<f4". A helper of
+// the examples and tests, not part of libkws's installed API.
 #pragma once
 
 #include <cstdint>
@@ -10,7 +11,7 @@
 
 #include "kws/error.hpp"
 
-namespace kws {
+namespace kws_example {
 
 struct NpyArray {
   std::vector<std::size_t> shape;
@@ -30,33 +31,33 @@ inline void save_npy(const std::string& path, const float* values, const std::ve
   header.append(63 - (10 + header.size()) % 64, ' ');
   header += '\n';
   std::ofstream out(path, std::ios::binary);
-  if (!out) throw FileError(ErrorCode::io, path + ": cannot open for writing");
+  if (!out) throw kws::FileError(kws::ErrorCode::io, path + ": cannot open for writing");
   const std::uint16_t length = std::uint16_t(header.size());
   out.write("\x93NUMPY\x01\x00", 8);
   const char length_bytes[2] = {char(length & 0xff), char(length >> 8)};
   out.write(length_bytes, 2);
   out.write(header.data(), std::streamsize(header.size()));
   out.write(reinterpret_cast<const char*>(values), std::streamsize(count * sizeof(float)));
-  if (!out) throw FileError(ErrorCode::io, path + ": write failed");
+  if (!out) throw kws::FileError(kws::ErrorCode::io, path + ": write failed");
 }
 
 inline NpyArray load_npy(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw FileError(ErrorCode::io, path + ": cannot open");
+  if (!in) throw kws::FileError(kws::ErrorCode::io, path + ": cannot open");
   char preamble[10];
   in.read(preamble, 10);
   if (!in || std::memcmp(preamble, "\x93NUMPY", 6) != 0 || preamble[6] != 1)
-    throw FileError(ErrorCode::corrupt_data, path + ": not a version 1 .npy file");
+    throw kws::FileError(kws::ErrorCode::corrupt_data, path + ": not a version 1 .npy file");
   const std::size_t length = std::size_t(std::uint8_t(preamble[8])) | std::size_t(std::uint8_t(preamble[9])) << 8;
   std::string header(length, '\0');
   in.read(&header[0], std::streamsize(length));
   if (!in || header.find("'descr': '<f4'") == std::string::npos ||
       header.find("'fortran_order': False") == std::string::npos)
-    throw FileError(ErrorCode::unsupported_format, path + ": only C-order float32 arrays are supported");
+    throw kws::FileError(kws::ErrorCode::unsupported_format, path + ": only C-order float32 arrays are supported");
   const std::size_t open = header.find("'shape': (");
   const std::size_t close = header.find(')', open);
   if (open == std::string::npos || close == std::string::npos)
-    throw FileError(ErrorCode::corrupt_data, path + ": no shape in header");
+    throw kws::FileError(kws::ErrorCode::corrupt_data, path + ": no shape in header");
   NpyArray array;
   std::size_t count = 1;
   for (std::size_t i = open + 10; i < close;) {
@@ -68,8 +69,8 @@ inline NpyArray load_npy(const std::string& path) {
   }
   array.values.resize(count);
   in.read(reinterpret_cast<char*>(array.values.data()), std::streamsize(count * sizeof(float)));
-  if (!in) throw FileError(ErrorCode::corrupt_data, path + ": truncated data");
+  if (!in) throw kws::FileError(kws::ErrorCode::corrupt_data, path + ": truncated data");
   return array;
 }
 
-}  // namespace kws
+}  // namespace kws_example
