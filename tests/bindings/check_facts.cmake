@@ -3,6 +3,8 @@
 #   ABI major       CMakeLists.txt KWS_ABI_VERSION   -> kws/_native.py, lib/ffi.js
 #   status values   capi/kws.h kws_status            -> kws/_native.py STATUS_NAMES, lib/index.js Status
 #   build presets   kws/_native.py BUILD_PRESETS     -> lib/ffi.js BUILD_PRESETS
+#   header cap      src/model/model_file.cpp          -> kws/modelfile.py MAX_HEADER_BYTES
+#   sample rates    include/kws/limits.h              -> kws/features.py SAMPLE_RATE_RANGE
 # Inputs: -DSOURCE=<repository root> -DVERSION=<project version> -DABI=<KWS_ABI_VERSION>.
 set(errors "")
 function(expect_equal actual expected message)
@@ -17,6 +19,10 @@ file(READ "${SOURCE}/bindings/python/kws/_native.py" native_py)
 file(READ "${SOURCE}/bindings/node/lib/ffi.js" ffi_js)
 file(READ "${SOURCE}/bindings/node/lib/index.js" index_js)
 file(READ "${SOURCE}/capi/kws.h" header)
+file(READ "${SOURCE}/bindings/python/kws/modelfile.py" modelfile_py)
+file(READ "${SOURCE}/src/model/model_file.cpp" model_file_cpp)
+file(READ "${SOURCE}/bindings/python/kws/features.py" features_py)
+file(READ "${SOURCE}/include/kws/limits.h" limits_h)
 
 string(REGEX MATCH "\nversion = \"([^\"]*)\"" _ "${pyproject}")
 expect_equal("${CMAKE_MATCH_1}" "${VERSION}" "pyproject.toml version \"${CMAKE_MATCH_1}\" != project version ${VERSION}")
@@ -61,6 +67,18 @@ string(REGEX MATCH "BUILD_PRESETS = \\(([^)]*)\\)" _ "${native_py}")
 string(REPLACE "\"" "'" python_presets "${CMAKE_MATCH_1}")
 string(REGEX MATCH "export const BUILD_PRESETS = \\[([^]]*)\\];" _ "${ffi_js}")
 expect_equal("${python_presets}" "${CMAKE_MATCH_1}" "build presets differ: _native.py (${python_presets}) vs ffi.js (${CMAKE_MATCH_1})")
+
+string(REGEX MATCH "kMaxHeaderBytes = ([0-9]+)u << ([0-9]+);" _ "${model_file_cpp}")
+set(cpp_cap "${CMAKE_MATCH_1} << ${CMAKE_MATCH_2}")
+string(REGEX MATCH "\nMAX_HEADER_BYTES = ([0-9]+ << [0-9]+)" _ "${modelfile_py}")
+expect_equal("${CMAKE_MATCH_1}" "${cpp_cap}" "modelfile.py MAX_HEADER_BYTES (${CMAKE_MATCH_1}) != model_file.cpp kMaxHeaderBytes (${cpp_cap})")
+
+string(REGEX MATCH "#define KWS_MIN_SAMPLE_RATE ([0-9]+)" _ "${limits_h}")
+set(rates "(${CMAKE_MATCH_1}, ")
+string(REGEX MATCH "#define KWS_MAX_SAMPLE_RATE ([0-9]+)" _ "${limits_h}")
+string(APPEND rates "${CMAKE_MATCH_1})")
+string(REGEX MATCH "\nSAMPLE_RATE_RANGE = (\\([0-9]+, [0-9]+\\))" _ "${features_py}")
+expect_equal("${CMAKE_MATCH_1}" "${rates}" "features.py SAMPLE_RATE_RANGE ${CMAKE_MATCH_1} != kws/limits.h ${rates}")
 
 if(errors)
   message(FATAL_ERROR "the bindings disagree with their source of truth:\n${errors}")

@@ -36,6 +36,10 @@ FEATURE_CONFIG_DEFAULTS: Dict[str, Any] = {
     "n_mfcc": 40,
 }
 
+#: Sample rates libkws accepts (KWS_MIN_SAMPLE_RATE, KWS_MAX_SAMPLE_RATE of include/kws/limits.h;
+#: tests/bindings checks them).
+SAMPLE_RATE_RANGE = (1000, 768000)
+
 _POSITIVE_INTS = ("sample_rate", "n_fft", "win_length", "hop_length", "n_mels", "n_mfcc")
 _CHOICES = {
     "window": ("hann", "hamming"),
@@ -95,15 +99,27 @@ def validate_feature_config(config: Mapping[str, Any]) -> Dict[str, Any]:
     if problems:
         raise ValueError("invalid feature_config: " + "; ".join(problems))
 
-    # Cross-field constraints, mirroring what torchaudio itself accepts.
+    # Ranges and cross-field constraints: those of libkws's FeatureConfig::validate (src/features.cpp),
+    # which the model loader applies; test_model.py checks that both accept and refuse the same
+    # records, and write_model_file has libkws check every file it writes.
     cfg = normalised
+    if not SAMPLE_RATE_RANGE[0] <= cfg["sample_rate"] <= SAMPLE_RATE_RANGE[1]:
+        problems.append(f"sample_rate must be in {list(SAMPLE_RATE_RANGE)}, got {cfg['sample_rate']}")
+    if not (16 <= cfg["n_fft"] <= 65536 and cfg["n_fft"] % 2 == 0):
+        problems.append(f"n_fft must be even and in [16, 65536], got {cfg['n_fft']}")
     if cfg["win_length"] > cfg["n_fft"]:
         problems.append(f"win_length {cfg['win_length']} exceeds n_fft {cfg['n_fft']}")
-    nyquist = cfg["sample_rate"] / 2
-    f_max = cfg["f_max"] or float(cfg["sample_rate"] // 2)
-    if not 0.0 <= cfg["f_min"] < f_max <= nyquist:
-        problems.append(f"need 0 <= f_min < f_max <= sample_rate/2 (f_max 0 meaning "
-                        f"sample_rate//2), got f_min {cfg['f_min']}, f_max {cfg['f_max']}")
+    if cfg["hop_length"] > cfg["n_fft"]:
+        problems.append(f"hop_length {cfg['hop_length']} exceeds n_fft {cfg['n_fft']}")
+    if cfg["n_mels"] > 1024:
+        problems.append(f"n_mels must be in [1, 1024], got {cfg['n_mels']}")
+    if cfg["top_db"] is not None and cfg["log"] != "decibel":
+        problems.append("top_db applies to decibel output only (log = \"decibel\")")
+    nyquist = float(cfg["sample_rate"] // 2)
+    f_max = cfg["f_max"] or nyquist
+    if not (cfg["f_max"] >= 0.0 and 0.0 <= cfg["f_min"] < f_max <= nyquist):
+        problems.append(f"need 0 <= f_min < f_max <= sample_rate // 2 (f_max 0 meaning "
+                        f"sample_rate // 2), got f_min {cfg['f_min']}, f_max {cfg['f_max']}")
     if cfg["kind"] == "mfcc" and cfg["n_mfcc"] > cfg["n_mels"]:
         problems.append(f"n_mfcc {cfg['n_mfcc']} exceeds n_mels {cfg['n_mels']}")
     if cfg["log"] == "natural" and cfg["log_offset"] <= 0:

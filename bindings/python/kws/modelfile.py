@@ -12,6 +12,7 @@ Header: {"__metadata__": {str: str}, "<tensor name>": {"dtype": "F32", "shape": 
 """
 import json
 import math
+import os
 import pathlib
 from dataclasses import dataclass
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
@@ -29,7 +30,7 @@ DEFAULT_INPUT_FRAMES = 101
 #: Begin offsets of tensors and of the data section are multiples of this.
 ALIGNMENT = 8
 #: Refuse headers larger than this (a corrupt length field must not trigger a huge read).
-MAX_HEADER_BYTES = 100 * 1024 * 1024
+MAX_HEADER_BYTES = 16 << 20  # the C++ loader's kMaxHeaderBytes (src/model/model_file.cpp; tests/bindings checks)
 
 REQUIRED_METADATA = ("format", "format_version", "architecture", "tau", "num_classes", "labels",
                      "feature_config", "input_frames", "bn_eps")
@@ -220,7 +221,10 @@ def _align(offset: int) -> int:
 def write_model_file(path: PathLike, tensors: Mapping[str, np.ndarray],
                      metadata: Mapping[str, str]) -> None:
     """Write ``tensors`` (name -> array, converted to float32, written in the given order) and
-    ``metadata`` (see build_metadata) as a libkws model file. Validates everything first."""
+    ``metadata`` (see build_metadata) as a libkws model file. Validates everything first, last of
+    all by loading the file image with libkws itself (kws_model_load_memory): a file the loader
+    would refuse is never written (ModelFileError with libkws's message), and an existing file at
+    ``path`` is replaced only by a complete, loadable one."""
     parsed = parse_metadata(metadata)
     arrays = {}
     for name, array in tensors.items():
@@ -245,10 +249,27 @@ def write_model_file(path: PathLike, tensors: Mapping[str, np.ndarray],
                         "data_offsets": [begin, offset]}
     header_bytes = _compact_json(header).encode("utf-8")
     header_bytes += b" " * (_align(8 + len(header_bytes)) - 8 - len(header_bytes))
-    with open(path, "wb") as stream:
-        stream.write(len(header_bytes).to_bytes(8, "little"))
-        stream.write(header_bytes)
-        stream.writelines(chunks)
+    blob = b"".join([len(header_bytes).to_bytes(8, "little"), header_bytes, *chunks])
+    _check_with_libkws(blob)
+    path = pathlib.Path(path)
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    try:
+        partial.write_bytes(blob)
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _check_with_libkws(blob: bytes) -> None:
+    """The loader is the specification's one implementation: what it refuses is not a model file."""
+    from . import runtime
+    try:
+        runtime.Model.from_bytes(blob).close()
+    except runtime.KwsError as error:
+        raise ModelFileError(f"libkws refuses the model file this would write: {error}") from None
+    except OSError as error:  # the library itself was not found
+        raise ModelFileError(f"cannot check the model file with libkws ({error}); build libkws or set "
+                             f"KWS_LIBRARY") from None
 
 
 def _read_header(blob: bytes) -> Dict[str, Any]:

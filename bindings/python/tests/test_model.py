@@ -224,6 +224,66 @@ def test_exporter_rejects_bad_feature_config(tmp_path):
                feature_config={**features.FEATURE_CONFIG_DEFAULTS, "n_mels": 64})
 
 
+def _tensors():
+    return {k: v.numpy() for k, v in random_model().state_dict().items()
+            if not k.endswith("num_batches_tracked")}
+
+
+# Feature records at the edges of the rules (40 mel rows, so every one fits the tau-1 network).
+FEATURE_EDGES = [
+    {}, {"sample_rate": 8000}, {"sample_rate": 1000, "f_max": 0.0}, {"sample_rate": 768000},
+    {"sample_rate": 999}, {"sample_rate": 768001}, {"sample_rate": 500},
+    {"n_fft": 511}, {"n_fft": 16, "win_length": 16, "hop_length": 16}, {"n_fft": 14, "win_length": 14, "hop_length": 7},
+    {"n_fft": 400, "win_length": 400}, {"hop_length": 512}, {"hop_length": 1024}, {"win_length": 600},
+    {"log": "decibel", "top_db": 80.0}, {"top_db": 80.0}, {"log": "decibel", "top_db": -1.0},
+    {"log_offset": 0.0}, {"log": "decibel", "log_offset": 0.0},
+    {"sample_rate": 16001, "f_max": 8000.0}, {"sample_rate": 16001, "f_max": 8000.5},
+    {"f_min": 8000.0}, {"f_min": -1.0}, {"f_max": -5.0}, {"f_min": 100.0, "f_max": 7000.0},
+    {"kind": "mfcc", "n_mfcc": 40}, {"kind": "mfcc", "n_mels": 64, "n_mfcc": 40}, {"kind": "mfcc", "n_mels": 30, "n_mfcc": 40},
+]
+
+
+@pytest.mark.parametrize("edit", FEATURE_EDGES, ids=lambda e: ",".join(f"{k}={v}" for k, v in e.items()) or "default")
+def test_python_feature_rules_agree_with_libkws(tmp_path, monkeypatch, edit):
+    """kws.features and libkws's loader accept and refuse the same feature records."""
+    pytest.importorskip("kws.runtime")
+    from kws import modelfile
+    config = {**features.FEATURE_CONFIG_DEFAULTS, **edit}
+    try:
+        features.validate_feature_config(config)
+        python_accepts = True
+    except ValueError:
+        python_accepts = False
+    # What libkws says, with Python's own feature check out of the way.
+    monkeypatch.setattr(modelfile, "validate_feature_config", lambda c: dict(c))
+    monkeypatch.setattr(features, "validate_feature_config", lambda c: dict(c))
+    path = tmp_path / "m.kws"
+    try:
+        write_model_file(path, _tensors(), modelfile.build_metadata(1, LABELS, feature_config=config))
+        libkws_accepts = True
+    except ModelFileError as error:
+        if "cannot check the model file with libkws" in str(error):
+            pytest.skip(str(error))
+        assert "libkws refuses" in str(error)
+        libkws_accepts = False
+    assert python_accepts == libkws_accepts, (edit, python_accepts, libkws_accepts)
+    assert path.exists() == libkws_accepts  # a refused file is never written
+
+
+def test_writer_has_libkws_check_what_it_writes(tmp_path, monkeypatch):
+    from kws import modelfile
+    path = tmp_path / "m.kws"
+    export(random_model(), 1, LABELS, path)
+    before = path.read_bytes()
+    monkeypatch.setattr(modelfile, "validate_feature_config", lambda c: dict(c))
+    monkeypatch.setattr(features, "validate_feature_config", lambda c: dict(c))
+    bad = modelfile.build_metadata(1, LABELS, feature_config={**features.FEATURE_CONFIG_DEFAULTS, "n_fft": 511})
+    with pytest.raises(ModelFileError, match="libkws refuses.*n_fft"):
+        write_model_file(path, _tensors(), bad)
+    assert path.read_bytes() == before  # the existing file is untouched
+    assert [p.name for p in tmp_path.iterdir()] == ["m.kws"]  # and no partial file is left
+
+
 @pytest.mark.parametrize("wrapper", ["state_dict", "model"])
 def test_reference_style_checkpoint_converts(tmp_path, wrapper):
     """A checkpoint as the reference repo's users save it: DataParallel 'module.' prefix, nested

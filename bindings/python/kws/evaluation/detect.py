@@ -15,7 +15,7 @@ from typing import List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .progress import Progress
+from ..training.progress import Progress
 
 
 @dataclass

@@ -14,7 +14,7 @@ from .. import shared_data
 
 from ..training import librispeech
 from ..training.audio import audio_files
-from ..training.speech_commands import speaker_id
+from ..training.speech_commands import speaker_fraction, speaker_id
 #: The ten command words of the 12-class Speech Commands task.
 GSC_KEYWORDS = ("yes", "no", "up", "down", "left", "right", "on", "off", "stop", "go")
 #: Non-keyword words for synthetic streams (Speech Commands' auxiliary words and a few more).
@@ -264,13 +264,6 @@ def active_region(samples: np.ndarray, sample_rate: int) -> tuple:
     threshold = max(peak - 30.0, floor + (peak - floor) / 3.0)
     active = np.nonzero(db >= threshold)[0]
     return int(active[0] * frame), int(min(len(samples), (active[-1] + 1) * frame))
-
-
-def speaker_fraction(speaker: str, salt: str = "") -> float:
-    """sha1(salt + speaker) as a fraction of the hash range: the split training uses
-    (kws.training: validation speakers are those below real_validation_fraction, salt "kws")."""
-    import hashlib
-    return int(hashlib.sha1((salt + speaker).encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
 
 
 def parse_speakers(spec: str) -> tuple:

@@ -21,7 +21,7 @@ from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
-from .progress import Progress
+from ..training.progress import Progress
 from .sources import ClipSource, NoiseSource, active_region
 
 TRUTH_FORMAT = "libkws-eval-stream"

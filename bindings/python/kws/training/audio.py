@@ -13,6 +13,8 @@ from typing import List, Sequence
 
 import numpy as np
 
+from .progress import Progress
+
 SAMPLE_RATE = 16000
 #: Audio files the recipe reads (torchaudio/sox decodes all of them; Opus in an Ogg container).
 AUDIO_SUFFIXES = (".wav", ".flac", ".opus", ".ogg")
@@ -157,28 +159,3 @@ def to_float(samples: np.ndarray) -> np.ndarray:
     return samples.astype(np.float32, copy=False)
 
 
-class Progress:
-    """A one-line progress bar on stderr ("label [#####.....] 50/100 12.3s"), throttled; silent
-    when ``enabled`` is false or KWS_NO_PROGRESS is set."""
-
-    def __init__(self, total: int, label: str = "", enabled: bool = True, width: int = 30):
-        self.total, self.label, self.width = max(total, 1), label, width
-        self.enabled = enabled and not os.environ.get("KWS_NO_PROGRESS")
-        self.start = self.last = time.time()
-        self.count = 0
-
-    def update(self, step: int = 1) -> None:
-        self.count += step
-        now = time.time()
-        if self.enabled and (now - self.last > 0.5 or self.count >= self.total):
-            self.last = now
-            filled = int(self.width * min(self.count, self.total) / self.total)
-            bar = "#" * filled + "." * (self.width - filled)
-            sys.stderr.write(f"\r{self.label} [{bar}] {self.count}/{self.total} "
-                             f"{now - self.start:.1f}s")
-            sys.stderr.flush()
-
-    def close(self) -> None:
-        if self.enabled:
-            sys.stderr.write("\n")
-            sys.stderr.flush()

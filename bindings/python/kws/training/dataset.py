@@ -15,7 +15,6 @@ A task (:func:`build_task`) gathers clips as int16 arrays with a label, a source
 Real data is read from ../shared/data (or KWS_SHARED_DATA) and never copied; a task that needs it
 raises :class:`DataMissing` with a message when it is absent.
 """
-import hashlib
 import pathlib
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence
@@ -85,10 +84,6 @@ class TaskData:
                 "pool_share": self.pool_share,
                 "validation": {k: len(v) for k, v in self.validation.items()},
                 "noises": len(self.noises), "babble": len(self.babble), **self.notes}
-
-
-def _hash_fraction(text: str) -> float:
-    return int(hashlib.sha1(text.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
 
 
 def _load_files(paths: Sequence[pathlib.Path], label: str = "load") -> List[np.ndarray]:
@@ -300,8 +295,8 @@ def wakeword_real_split(word: str) -> Dict[str, List[pathlib.Path]]:
     """The recordings of ../shared/data/wakewords/<word>, split 70/30 by file-name hash (the files
     carry no speaker id, so this split is not speaker-disjoint)."""
     files = sorted(require_shared(f"wakewords/{word}").glob("*.flac"))
-    return {"training": [f for f in files if _hash_fraction(f.stem) >= 0.3],
-            "validation": [f for f in files if _hash_fraction(f.stem) < 0.3]}
+    return {"training": [f for f in files if sc.speaker_fraction(f.stem) >= 0.3],
+            "validation": [f for f in files if sc.speaker_fraction(f.stem) < 0.3]}
 
 
 def wakeword(args) -> TaskData:

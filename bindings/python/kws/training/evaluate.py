@@ -19,7 +19,8 @@ from typing import Dict, List
 
 import numpy as np
 
-from .audio import Progress, read_audio
+from .audio import read_audio
+from .progress import Progress
 from .dataset import DataMissing, require_shared, shared_data_dir, wakeword_real_split
 from .detect import window_probabilities
 

@@ -143,13 +143,20 @@ class SpeechCommands:
         return table
 
 
+def speaker_fraction(speaker: str, salt: str = "") -> float:
+    """Where a speaker falls in [0, 1): sha1(salt + speaker) as a fraction of the hash range. The
+    one speaker split of the tools: training holds out the speakers below its validation
+    fraction (salt "kws"), and the evaluation's streams pick speakers by the same number, so a
+    test stream's speakers are never trained on."""
+    return int(hashlib.sha1((salt + speaker).encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
+
+
 def split_by_speaker(entries: Sequence[Entry], validation_fraction: float,
                      salt: str = "") -> Dict[str, List[Entry]]:
     """Speaker-disjoint {"training": [...], "validation": [...]}: a speaker goes to validation
     when sha1(salt + speaker) falls in the first ``validation_fraction`` of the hash range."""
     result: Dict[str, List[Entry]] = {"training": [], "validation": []}
     for entry in entries:
-        digest = int(hashlib.sha1((salt + entry.speaker).encode()).hexdigest()[:8], 16)
-        side = "validation" if digest / 0xFFFFFFFF < validation_fraction else "training"
+        side = "validation" if speaker_fraction(entry.speaker, salt) < validation_fraction else "training"
         result[side].append(entry)
     return result

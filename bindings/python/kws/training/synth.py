@@ -28,7 +28,8 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .audio import Progress, SAMPLE_RATE, read_wav_pcm16, resample, to_float, to_int16, trim_silence
+from .audio import SAMPLE_RATE, read_wav_pcm16, resample, to_float, to_int16, trim_silence
+from .progress import Progress
 
 #: Bump when rendering changes, so that old cache entries are not reused.
 SYNTH_VERSION = 1

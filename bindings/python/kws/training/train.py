@@ -321,7 +321,7 @@ def train(args) -> pathlib.Path:
         losses, correct, seen = [], 0, 0
         epoch_started = time.time()
         data_time = 0.0  # augmentation + features, the rest of the epoch is the model
-        from .audio import Progress
+        from .progress import Progress
         bar = Progress(math.ceil(len(examples) / args.batch_size), f"epoch {epoch + 1}/{args.epochs}",
                        not args.quiet)
         with open(run_dir / "iterations.jsonl", "a") as iterations:

@@ -1,5 +1,7 @@
-"""A small progress bar on stderr (no dependency): redrawn in place on a terminal, a line every
-10% otherwise (CI logs), silent when disabled."""
+"""The progress bar of the model tools (training and evaluation): on stderr, no dependency;
+redrawn in place on a terminal, a line every 10 % otherwise (CI logs), silent when disabled or
+when KWS_NO_PROGRESS is set."""
+import os
 import sys
 import time
 
@@ -11,7 +13,7 @@ class Progress:
         self.label = label
         self.unit = unit
         self.stream = stream if stream is not None else sys.stderr
-        self.enabled = enabled
+        self.enabled = enabled and not os.environ.get("KWS_NO_PROGRESS")
         self.tty = enabled and hasattr(self.stream, "isatty") and self.stream.isatty()
         self.done = 0.0
         self.started = time.monotonic()
