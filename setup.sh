@@ -93,10 +93,10 @@ run_tests() {
   build
   log "C++ tests, examples and the installed-package consumer (ctest)"
   ctest --preset "$PRESET" -j "$JOBS"
-  if [ -d bindings/python/tests ]; then
-    log "Python tests (pytest)"
-    (cd bindings/python && /usr/bin/python3 -m pytest -q tests)
-  fi
+  log "Python binding tests (pytest bindings/python/tests)"
+  (cd bindings/python && /usr/bin/python3 -m pytest -q tests)
+  log "Model toolchain tests (pytest training/tests)"
+  (cd training && /usr/bin/python3 -m pytest -q tests)
   node_binding_tests
   sanitizer_tests
 }

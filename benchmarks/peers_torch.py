@@ -19,14 +19,14 @@ import pathlib
 import sys
 import warnings
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "bindings" / "python"))
+sys.path[:0] = [str(pathlib.Path(__file__).resolve().parents[1] / d) for d in ("bindings/python", "training")]
 
 import torch  # noqa: E402
 
 from peer_timing import median_ms  # noqa: E402  (beside this script)
 
-from kws.architecture import INPUT_FEATURES  # noqa: E402
-from kws.bcresnet import load_model_file  # noqa: E402
+from kws_training.architecture import INPUT_FEATURES  # noqa: E402
+from kws_training.bcresnet import load_model_file  # noqa: E402
 
 
 
@@ -75,7 +75,7 @@ def main(argv=None) -> int:
               "frames": args.frames}
 
     if args.onnx_out:
-        from kws.export import export_onnx
+        from kws_training.export import export_onnx
         export_onnx(model, args.onnx_out, input_frames=args.frames)
     eager_ms = median_ms(model, example, args.iterations, args.warmup)
     print(json.dumps({"impl": "pytorch-eager", **common, "ms": round(eager_ms, 4)}), flush=True)

@@ -8,7 +8,7 @@ Prints one JSON object per line (median wall time per clip, in ms):
     {"impl": "torchaudio", "name": "log_mel_1s", "ms": ...}   MelSpectrogram + log(x + 1e-6)
     {"impl": "torchaudio", "name": "mfcc_1s", "ms": ...}      the same + DCT-II (40 coefficients)
 
-Both use kws.features.feature_extractor with the BC-ResNet recipe: the torchaudio transforms are
+Both use kws_training.features.feature_extractor with the BC-ResNet recipe: the torchaudio transforms are
 built once, outside the timed loop, as a streaming front end would. Needs Debian's
 python3-torch and python3-torchaudio.
 """
@@ -17,13 +17,13 @@ import json
 import pathlib
 import sys
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "bindings" / "python"))
+sys.path[:0] = [str(pathlib.Path(__file__).resolve().parents[1] / d) for d in ("bindings/python", "training")]
 
 import torch  # noqa: E402
 
 from peer_timing import median_ms  # noqa: E402  (beside this script)
 
-from kws.features import feature_extractor, make_feature_config  # noqa: E402
+from kws_training.features import feature_extractor, make_feature_config  # noqa: E402
 
 
 

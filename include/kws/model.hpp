@@ -3,8 +3,8 @@
 // The file is the safetensors layout: an 8-byte little-endian header length N, N bytes of UTF-8
 // JSON (tensor table + "__metadata__"), then raw little-endian float32 tensors. The tensors are
 // the PyTorch eval state_dict of bindings/python/kws/bcresnet.py (BatchNorm unfolded), so a file
-// written by `kws.export` from a trained checkpoint loads here unchanged. See
-// bindings/python/kws/MODEL_FORMAT.md for the full format.
+// written by `kws_training.export` from a trained checkpoint loads here unchanged. See
+// src/model/MODEL_FORMAT.md for the full format.
 //
 // Loading validates everything (header bounds, JSON, dtypes, shapes, offsets, the exact tensor
 // set of the declared architecture, metadata, finiteness of every weight) before any weight is

@@ -3,8 +3,8 @@
 #   ABI major       CMakeLists.txt KWS_ABI_VERSION   -> kws/_native.py, lib/ffi.js
 #   status values   capi/kws.h kws_status            -> kws/_native.py STATUS_NAMES, lib/index.js Status
 #   build presets   kws/_native.py BUILD_PRESETS     -> lib/ffi.js BUILD_PRESETS
-#   header cap      src/model/model_file.cpp          -> kws/modelfile.py MAX_HEADER_BYTES
-#   sample rates    include/kws/limits.h              -> kws/features.py SAMPLE_RATE_RANGE
+#   header cap      src/model/model_file.cpp          -> kws_training/modelfile.py MAX_HEADER_BYTES
+#   sample rates    include/kws/limits.h              -> kws_training/features.py SAMPLE_RATE_RANGE
 # Inputs: -DSOURCE=<repository root> -DVERSION=<project version> -DABI=<KWS_ABI_VERSION>.
 set(errors "")
 function(expect_equal actual expected message)
@@ -19,9 +19,9 @@ file(READ "${SOURCE}/bindings/python/kws/_native.py" native_py)
 file(READ "${SOURCE}/bindings/node/lib/ffi.js" ffi_js)
 file(READ "${SOURCE}/bindings/node/lib/index.js" index_js)
 file(READ "${SOURCE}/capi/kws.h" header)
-file(READ "${SOURCE}/bindings/python/kws/modelfile.py" modelfile_py)
+file(READ "${SOURCE}/training/kws_training/modelfile.py" modelfile_py)
 file(READ "${SOURCE}/src/model/model_file.cpp" model_file_cpp)
-file(READ "${SOURCE}/bindings/python/kws/features.py" features_py)
+file(READ "${SOURCE}/training/kws_training/features.py" features_py)
 file(READ "${SOURCE}/include/kws/limits.h" limits_h)
 
 string(REGEX MATCH "\nversion = \"([^\"]*)\"" _ "${pyproject}")

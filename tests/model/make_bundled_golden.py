@@ -4,10 +4,10 @@
 that libkws (read_audio + FeatureExtractor + Engine) agrees with PyTorch (torchaudio features +
 BC-ResNet) end to end on real models.
 
-    PYTHONPATH=bindings/python /usr/bin/python3 tests/model/make_bundled_golden.py
+    PYTHONPATH=bindings/python:training /usr/bin/python3 tests/model/make_bundled_golden.py
 
 Windows of 1 s every 100 ms, features of each window computed on that window alone (as
-kws.training.detect does). Writes <model stem>.npy [windows, classes] and index.json.
+kws_training.recipe.reference_detector does). Writes <model stem>.npy [windows, classes] and index.json.
 """
 import json
 import pathlib
@@ -16,7 +16,7 @@ import sys
 import numpy as np
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "bindings" / "python"))
+sys.path[:0] = [str(ROOT / "bindings" / "python"), str(ROOT / "training")]
 
 #: Model -> the example recording it is checked on.
 PAIRS = {"commands_en.kws": "yes_no_up_down.wav", "commands_en_large.kws": "stream_commands.wav",
@@ -27,10 +27,10 @@ HOP = 1600
 def main() -> int:
     import torch
 
-    from kws.bcresnet import load_model_file
-    from kws.features import compute_features
-    from kws.training.audio import read_audio
-    from kws.training.detect import windows
+    from kws_training.bcresnet import load_model_file
+    from kws_training.features import compute_features
+    from kws_training.recipe.audio import read_audio
+    from kws_training.recipe.reference_detector import windows
 
     torch.set_num_threads(1)
     out_dir = ROOT / "tests" / "model" / "golden" / "bundled"

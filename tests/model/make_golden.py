@@ -13,7 +13,7 @@ Everything comes from fixed seeds, so a rerun reproduces the same files. Written
   running_var ~ U(0.5, 2), weight ~ U(0.5, 1.5), bias ~ N(0, 0.3)), which includes the inner
   BatchNorm of every SubSpectralNorm, so per-sub-band indexing errors show. 12 labels.
 * inputs.npy [4, 1, 40, 101]: rows 0-1 standard normal noise, rows 2-3 log-mel features
-  (kws.features, BC-ResNet recipe) of the first sorted clip of gsc_v2_test_a/yes and /stop,
+  (kws_training.features, BC-ResNet recipe) of the first sorted clip of gsc_v2_test_a/yes and /stop,
   zero-padded to 1 s like the reference training code.
 * inputs_odd.npy [1, 1, 40, 73]: standard normal noise with an odd frame count.
 * logits_tau{tau}.npy [4, 12], logits_odd_tau{tau}.npy [1, 12]: PyTorch eval-mode float32
@@ -32,12 +32,12 @@ import torch
 from torch import nn
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "bindings" / "python"))
+sys.path[:0] = [str(ROOT / "bindings" / "python"), str(ROOT / "training")]
 
-from kws import architecture, features, shared_data  # noqa: E402
-from kws.bcresnet import bcresnet, count_parameters  # noqa: E402
-from kws.export import export  # noqa: E402
-from kws.modelfile import format_tau  # noqa: E402
+from kws_training import architecture, features, shared_data  # noqa: E402
+from kws_training.bcresnet import bcresnet, count_parameters  # noqa: E402
+from kws_training.export import export  # noqa: E402
+from kws_training.modelfile import format_tau  # noqa: E402
 
 GOLDEN = ROOT / "tests" / "model" / "golden"
 #: Class order of the reference training code (Qualcomm-AI-research/bcresnet utils.label_dict).
@@ -58,7 +58,7 @@ WEIGHT_GAIN = 4.0
 
 
 def find_shared_data() -> Optional[pathlib.Path]:
-    """../shared/data holding the speech clips (kws.shared_data says where it is looked for);
+    """../shared/data holding the speech clips (kws_training.shared_data says where it is looked for);
     None when absent."""
     return shared_data.find(SPEECH_FOLDERS[0])
 

@@ -1,7 +1,7 @@
 // The bundled models (examples/models) run by libkws -- read_audio, FeatureExtractor with the
 // model's feature config, Engine -- give the logits PyTorch gives (torchaudio features +
 // BC-ResNet) on the bundled example recordings: tests/model/golden/bundled, written by
-// tests/model/make_bundled_golden.py. One 1 s window every 100 ms, as kws.training.detect.
+// tests/model/make_bundled_golden.py. One 1 s window every 100 ms, as kws_training.recipe.reference_detector.
 #include <doctest/doctest.h>
 
 #include <algorithm>

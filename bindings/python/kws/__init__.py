@@ -2,8 +2,8 @@
 
 The runtime (``kws.Model``, ``kws.Classifier``, ``kws.Detector``, ``kws.read_audio``, ...) runs on libkws.so through
 ctypes; it is imported on first use, so that ``import kws`` stays light and never imports torch.
-The model pipeline lives in submodules imported explicitly: ``kws.bcresnet``, ``kws.features``,
-``kws.modelfile``, ``kws.export`` (``kws.modelfile`` needs only numpy), ``kws.training``.
+Making models (PyTorch BC-ResNet, training, export, evaluation) is the separate ``kws_training``
+package in the repository's training/ folder.
 """
 _RUNTIME = ("KwsError", "Model", "Classification", "Classifier", "Detection", "Detector",
             "Evaluation", "EventPolicy", "Audio", "read_audio", "version", "version_number",

@@ -6,8 +6,7 @@ Search order (STYLE.md #17), first hit wins:
   3. the repository's build tree (``build/<preset>/capi/libkws.so`` for BUILD_PRESETS), for use
      from a checkout;
   4. the system loader (``libkws.so.0``, e.g. after ``cmake --install``).
-Nothing is loaded until first use, so ``import kws`` works without the library (the training
-and export tools do not need it).
+Nothing is loaded until first use, so ``import kws`` works without the library.
 """
 import ctypes
 import ctypes.util
