@@ -24,7 +24,7 @@ struct Shape {
 
 // Where a step reads or writes: the item's own input and logits (the caller's memory), or one of
 // a lane's arena buffers, three for [C][H][W] planes and two for [C][W] vectors (the temporal
-// branch, the pooled vector).
+// branch, the pooled vector). The planes and the vectors are each consecutive (Plan::largest).
 enum class Slot { item_input, item_logits, plane0, plane1, plane2, vector0, vector1 };
 constexpr int kPlaneSlots = 3;
 constexpr int kVectorSlots = 2;

@@ -134,7 +134,7 @@ bool any_optimised_backend() {
     if (kws::backend_available(backend))
       any = true;
     else
-      MESSAGE("libkws built without " << kws::backend_name(backend) << "; its kernels are not compared");
+      MESSAGE("libkws built without " << std::string(kws::backend_name(backend)) << "; its kernels are not compared");
   }
   return any;
 }
