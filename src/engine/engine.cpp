@@ -1,114 +1,122 @@
-// Engine: backend choice, the activation arena, and the BC-ResNet forward pass over Kernels.
-// The graph walk (sub-band affine, frequency mean, broadcast residual, pooling) is shared by all
-// backends; only the convolutions differ.
+// Engine: the BC-ResNet forward pass over a backend's Kernels. The steps come from one Plan
+// (engine/plan.hpp), which also sizes each lane's arena; the convolutions are the backend's, the
+// element-wise steps below are shared by all backends. Backends: engine/backends.hpp; threads:
+// engine/worker_lanes.hpp.
 #include "kws/engine.hpp"
 
 #include <algorithm>
-#include <condition_variable>
 #include <cstdint>
 #include <cstdlib>
-#include <exception>
-#include <mutex>
+#include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
+#include "engine/backends.hpp"
+#include "engine/kernels.hpp"
 #include "engine/network.hpp"
+#include "engine/plan.hpp"
+#include "engine/worker_lanes.hpp"
 #include "kws/error.hpp"
 #include "model/architecture.hpp"
 
 namespace kws {
 
-using detail::Block;
-using detail::Network;
-
-const char* backend_name(Backend backend) {
-  switch (backend) {
-    case Backend::reference: return "reference";
-    case Backend::eigen: return "eigen";
-    case Backend::onednn: return "onednn";
-  }
-  return "unknown";
-}
-
-Backend parse_backend(const std::string& name) {
-  for (Backend b : {Backend::reference, Backend::eigen, Backend::onednn})
-    if (name == backend_name(b)) return b;
-  throw InvalidArgument("unknown backend \"" + name + "\" (expected reference, eigen or onednn)");
-}
-
-bool backend_available(Backend backend) {
-  switch (backend) {
-    case Backend::reference: return true;
-#ifdef KWS_HAVE_EIGEN
-    case Backend::eigen: return true;
-#endif
-#ifdef KWS_HAVE_ONEDNN
-    case Backend::onednn: return true;
-#endif
-    default: return false;
-  }
-}
-
-// Measured (batch 1, 101 frames, 1 thread, fastest of 200 runs, 2-core AVX-512 development
-// machine, KWS_NATIVE): eigen 0.34 ms vs onednn 0.45 ms at tau 1, 3.95 ms vs 6.2 ms at tau 8;
-// kws-bench engine medians agree (0.36 vs 0.90 ms, 8.4 vs 12.1 ms on a busy machine). oneDNN pays per primitive call (three per depthwise layer with the NHWC reorders) on
-// layers this small, so eigen stays the default whenever it is built.
-Backend fastest_backend() {
-  return backend_available(Backend::eigen) ? Backend::eigen : Backend::reference;
-}
-
-const char* compiled_isa() {
-  return ""
-#if defined(__AVX512F__)
-         "avx512f "
-#endif
-#if defined(__AVX2__)
-         "avx2 "
-#endif
-#if defined(__FMA__)
-         "fma "
-#endif
-#if !defined(__AVX2__)
-         "baseline "
-#endif
-      ;
-}
+using detail::Operation;
+using detail::Shape;
+using detail::Slot;
+using detail::Step;
 
 namespace {
 
-std::uint64_t depthwise_multiply_adds(const detail::DepthwiseConv& conv, int h, int w) {
-  return std::uint64_t(conv.channels) * std::uint64_t(conv.kernel_h * conv.kernel_w) *
-         std::uint64_t(conv.out_h(h)) * std::uint64_t(conv.out_w(w));
-}
-
-std::uint64_t pointwise_multiply_adds(const detail::PointwiseConv& conv, int pixels) {
-  return std::uint64_t(conv.in_channels) * std::uint64_t(conv.out_channels) * std::uint64_t(pixels);
-}
-
-std::unique_ptr<detail::Kernels> make_kernels(Backend backend) {
-  switch (backend) {
-    case Backend::reference: return detail::make_reference_kernels();
-#ifdef KWS_HAVE_EIGEN
-    case Backend::eigen: return detail::make_eigen_kernels();
-#endif
-#ifdef KWS_HAVE_ONEDNN
-    case Backend::onednn: return detail::make_onednn_kernels();
-#endif
-    default: break;
+// SubSpectralNorm of y [C][H][W] in place, then the frequency mean [C][W] for the temporal
+// branch, in one pass over the rows.
+void subspectral_mean(const detail::SubbandAffine& affine, const Shape& shape, float* y, float* mean) {
+  const std::size_t width = std::size_t(shape.width);
+  const std::size_t plane = std::size_t(shape.height) * width;
+  const int band = shape.height / detail::kSubBands;
+  for (int c = 0; c < shape.channels; ++c) {
+    float* channel = y + std::size_t(c) * plane;
+    float* channel_mean = mean + std::size_t(c) * width;
+    std::fill(channel_mean, channel_mean + width, 0.0f);
+    for (int r = 0; r < shape.height; ++r) {
+      const std::size_t g = std::size_t(c) * detail::kSubBands + std::size_t(r / band);
+      const float scale = affine.scale[g], shift = affine.shift[g];
+      float* row = channel + std::size_t(r) * width;
+      for (std::size_t t = 0; t < width; ++t) {
+        row[t] = row[t] * scale + shift;
+        channel_mean[t] += row[t];
+      }
+    }
+    const float inv = 1.0f / float(shape.height);
+    for (std::size_t t = 0; t < width; ++t) channel_mean[t] *= inv;
   }
-  throw InvalidArgument(std::string("backend ") + backend_name(backend) + " is not built into this libkws");
+}
+
+// out = ReLU(y + temporal broadcast over the rows [+ out]): BC-ResNet's residual, with the
+// identity shortcut in `out` when `identity`.
+void broadcast_residual(const Shape& shape, const float* y, const float* temporal, bool identity, float* out) {
+  const std::size_t width = std::size_t(shape.width);
+  const std::size_t plane = std::size_t(shape.height) * width;
+  for (int c = 0; c < shape.channels; ++c) {
+    const float* channel = y + std::size_t(c) * plane;
+    const float* channel_temporal = temporal + std::size_t(c) * width;
+    float* channel_out = out + std::size_t(c) * plane;
+    for (int r = 0; r < shape.height; ++r) {
+      for (std::size_t t = 0; t < width; ++t) {
+        const std::size_t i = std::size_t(r) * width + t;
+        float v = channel[i] + channel_temporal[t];
+        if (identity) v += channel_out[i];
+        channel_out[i] = v > 0.0f ? v : 0.0f;
+      }
+    }
+  }
+}
+
+// out[c] = mean of in[c] over its pixels.
+void time_pool(const Shape& shape, const float* in, float* out) {
+  const std::size_t pixels = std::size_t(shape.height) * std::size_t(shape.width);
+  for (int c = 0; c < shape.channels; ++c) {
+    const float* channel = in + std::size_t(c) * pixels;
+    float sum = 0.0f;
+    for (std::size_t p = 0; p < pixels; ++p) sum += channel[p];
+    out[c] = sum / float(pixels);
+  }
 }
 
 // What one thread needs to run items: its own kernels (a oneDNN stream and scratchpad, say) and
 // its own activation arena.
 struct Lane {
   std::unique_ptr<detail::Kernels> kernels;
-  // Three [C][H][W] buffers for the largest layer and two [C][W] ones, sized for max_frames at
-  // construction so run() never allocates. 64-byte aligned (detail::Floats): equal alignment in
-  // every lane keeps results identical whichever lane computes an item.
-  detail::Floats big[3];
-  detail::Floats small[2];
+  // The plan's slots, sized for its largest plane and vector at max_frames at construction so
+  // run() never allocates. 64-byte aligned (detail::Floats): equal alignment in every lane keeps
+  // results identical whichever lane computes an item.
+  detail::Floats planes[detail::kPlaneSlots];
+  detail::Floats vectors[detail::kVectorSlots];
+
+  void size_for(const detail::Plan& plan) {
+    for (auto& buffer : planes) buffer.assign(plan.plane_floats(), 0.0f);
+    for (auto& buffer : vectors) buffer.assign(plan.vector_floats(), 0.0f);
+  }
+
+  float* buffer(Slot slot) {
+    switch (slot) {
+      case Slot::plane0: return planes[0].data();
+      case Slot::plane1: return planes[1].data();
+      case Slot::plane2: return planes[2].data();
+      case Slot::vector0: return vectors[0].data();
+      case Slot::vector1: return vectors[1].data();
+      case Slot::item_input:
+      case Slot::item_logits: break;
+    }
+    throw Error(ErrorCode::internal, "engine plan: an item's input or logits is not in the arena");
+  }
+
+  std::size_t bytes() const {
+    std::size_t total = kernels->workspace_bytes();
+    for (const auto& buffer : planes) total += buffer.size() * sizeof(float);
+    for (const auto& buffer : vectors) total += buffer.size() * sizeof(float);
+    return total;
+  }
 };
 
 }  // namespace
@@ -117,213 +125,75 @@ struct Engine::Impl {
   Model model;
   Backend backend;
   int max_batch, max_frames;
-  Network net;
-  // lanes[0] runs on the caller of run(); lanes[k > 0] on workers[k - 1].
-  std::vector<Lane> lanes;
-  std::vector<std::thread> workers;
-
-  // The batch being run, handed to the workers under `mutex`: each lane takes items lane,
-  // lane + lanes.size(), ... A new generation wakes the workers; `pending` counts those not done.
-  std::mutex mutex;
-  std::condition_variable wake, done;
-  std::uint64_t generation = 0;
-  int pending = 0;
-  bool stopping = false;
-  const float* job_input = nullptr;
-  int job_batch = 0, job_frames = 0;
-  float* job_logits = nullptr;
-  std::exception_ptr failure;
+  detail::Network net;
+  // The steps for the frame count of the latest run (max_frames at construction); run() reshapes
+  // it before any lane reads it.
+  detail::Plan plan;
+  std::vector<Lane> lanes;  // lanes[0] runs on the caller of run(), lanes[k > 0] on worker k
+  std::optional<detail::WorkerLanes> workers;  // after `lanes`: joined before they go
 
   Impl(Model m, const EngineOptions& options) : model(std::move(m)) {
     backend = options.backend;
     if (const char* env = std::getenv("KWS_BACKEND"); env != nullptr && *env != '\0') backend = parse_backend(env);
-    if (!backend_available(backend))
-      throw InvalidArgument(std::string("backend ") + backend_name(backend) + " is not built into this libkws");
+    detail::require_backend(backend);
     if (options.max_batch < 1) throw InvalidArgument("EngineOptions.max_batch must be positive");
     if (options.max_frames < 0) throw InvalidArgument("EngineOptions.max_frames must be positive (or 0)");
     if (options.threads < 1) throw InvalidArgument("EngineOptions.threads must be positive");
     max_batch = options.max_batch;
     max_frames = options.max_frames > 0 ? options.max_frames : model.input_frames();
     net = detail::build_network(model);
+    plan = detail::Plan(net, max_frames);
     // More lanes than items in the largest batch would never run.
     lanes.resize(std::size_t(std::min(options.threads, max_batch)));
-    const std::vector<float> silence(std::size_t(net.input_rows) * std::size_t(max_frames), 0.0f);
-    std::vector<float> logits(std::size_t(net.num_classes));
+    const std::vector<float> silence(plan.input_shape().size(), 0.0f);
+    std::vector<float> logits(plan.output_shape().size());
     for (Lane& lane : lanes) {
-      lane.kernels = make_kernels(backend);
+      lane.kernels = detail::make_kernels(backend);
       lane.kernels->reserve(net, max_frames);
-      plan(lane, max_frames);
+      lane.size_for(plan);
       // A backend that builds per-shape state (oneDNN primitives) builds it for max_frames now.
-      if (lane.kernels->builds_per_shape()) forward(lane, silence.data(), max_frames, logits.data());
+      if (lane.kernels->builds_per_shape()) forward(lane, silence.data(), logits.data());
     }
-    try {
-      for (std::size_t k = 1; k < lanes.size(); ++k) workers.emplace_back([this, k] { work(k); });
-    } catch (...) {
-      stop();  // the destructor does not run for a constructor that throws
-      throw;
-    }
-  }
-
-  ~Impl() { stop(); }
-
-  void stop() {
-    {
-      const std::lock_guard<std::mutex> lock(mutex);
-      stopping = true;
-    }
-    wake.notify_all();
-    for (std::thread& worker : workers) worker.join();
-  }
-
-  // Items lane, lane + lanes.size(), ... of the current job.
-  void run_items(std::size_t lane) {
-    const std::size_t item = std::size_t(net.input_rows) * std::size_t(job_frames);
-    for (std::size_t i = lane; i < std::size_t(job_batch); i += lanes.size())
-      forward(lanes[lane], job_input + i * item, job_frames, job_logits + i * std::size_t(net.num_classes));
-  }
-
-  void work(std::size_t lane) {
-    std::uint64_t seen = 0;
-    for (;;) {
-      {
-        std::unique_lock<std::mutex> lock(mutex);
-        wake.wait(lock, [&] { return stopping || generation != seen; });
-        if (stopping) return;
-        seen = generation;
-      }
-      std::exception_ptr error;
-      try {
-        run_items(lane);
-      } catch (...) {
-        error = std::current_exception();
-      }
-      const std::lock_guard<std::mutex> lock(mutex);
-      if (error && !failure) failure = error;
-      if (--pending == 0) done.notify_one();
-    }
+    workers.emplace(lanes.size());
   }
 
   void run(const float* input, int batch, int frames, float* logits) {
-    job_input = input;
-    job_batch = batch;
-    job_frames = frames;
-    job_logits = logits;
-    if (batch == 1 || workers.empty()) {
-      run_items(0);
-      return;
-    }
-    {
-      const std::lock_guard<std::mutex> lock(mutex);
-      ++generation;
-      pending = int(workers.size());
-      failure = nullptr;
-    }
-    wake.notify_all();
-    std::exception_ptr error;
-    try {
-      run_items(0);
-    } catch (...) {
-      error = std::current_exception();
-    }
-    std::unique_lock<std::mutex> lock(mutex);
-    done.wait(lock, [&] { return pending == 0; });
-    if (!error) error = failure;
-    if (error) std::rethrow_exception(error);
+    if (frames != plan.frames()) plan.reshape(frames);
+    const std::size_t item = plan.input_shape().size(), classes = plan.output_shape().size();
+    // Lane k runs items k, k + lanes.size(), ...
+    auto items = [&](std::size_t lane) {
+      for (std::size_t i = lane; i < std::size_t(batch); i += lanes.size())
+        forward(lanes[lane], input + i * item, logits + i * classes);
+    };
+    if (batch == 1)
+      items(0);
+    else
+      workers->run(items);
   }
 
-  // Walks the layer shapes for `frames` and sizes the lane's arena for the largest.
-  void plan(Lane& lane, int frames) {
-    std::size_t big_size = 0, small_size = 0;
-    auto need = [&](int c, int h) { big_size = std::max(big_size, std::size_t(c) * std::size_t(h) * std::size_t(frames)); };
-    int h = net.head.out_h(net.input_rows);
-    need(net.head.channels, h);
-    for (const Block& block : net.blocks) {
-      if (block.transition) need(block.expand.out_channels, h);
-      h = block.frequency.out_h(h);
-      need(block.frequency.channels, h);
-      small_size = std::max(small_size, std::size_t(block.frequency.channels) * std::size_t(frames));
-    }
-    need(net.classifier_dw.channels, net.classifier_dw.out_h(h));
-    need(net.classifier_pw.out_channels, net.classifier_dw.out_h(h));
-    small_size = std::max(small_size, std::size_t(net.classifier_pw.out_channels));
-    for (auto& buffer : lane.big) buffer.assign(big_size, 0.0f);
-    for (auto& buffer : lane.small) buffer.assign(small_size, 0.0f);
-  }
-
-  // One item: input [rows][w] -> logits [num_classes].
-  void forward(Lane& lane, const float* input, int w, float* logits) {
-    detail::Kernels& k = *lane.kernels;
-    k.begin_item(w);
-    float* x = lane.big[0].data();
-    float* a = lane.big[1].data();
-    float* b = lane.big[2].data();
-    float* t0 = lane.small[0].data();
-    float* t1 = lane.small[1].data();
-    const std::size_t width = std::size_t(w);
-
-    int h = net.input_rows;
-    k.depthwise(net.head, input, h, w, x);
-    h = net.head.out_h(h);
-
-    for (const Block& block : net.blocks) {
-      const float* f2_in = x;
-      if (block.transition) {
-        k.pointwise(block.expand, x, h * w, a);
-        f2_in = a;
+  // One item through the plan: input [rows][frames] -> logits [num_classes].
+  void forward(Lane& lane, const float* input, float* logits) {
+    detail::Kernels& kernels = *lane.kernels;
+    kernels.begin_item(plan.frames());
+    for (const Step& step : plan.steps()) {
+      const float* in = step.in == Slot::item_input ? input : lane.buffer(step.in);
+      float* out = step.out == Slot::item_logits ? logits : lane.buffer(step.out);
+      switch (step.operation) {
+        case Operation::depthwise:
+          kernels.depthwise(*step.depthwise, in, step.in_shape.height, step.in_shape.width, out);
+          break;
+        case Operation::pointwise:
+          kernels.pointwise(*step.pointwise, in, step.in_shape.height * step.in_shape.width, out);
+          break;
+        case Operation::subspectral_mean:
+          subspectral_mean(*step.subspectral, step.in_shape, lane.buffer(step.in), out);
+          break;
+        case Operation::broadcast_residual:
+          broadcast_residual(step.in_shape, in, lane.buffer(step.temporal), step.identity, out);
+          break;
+        case Operation::time_pool: time_pool(step.in_shape, in, out); break;
       }
-      k.depthwise(block.frequency, f2_in, h, w, b);
-      const int out_h = block.frequency.out_h(h);
-      const int c_out = block.frequency.channels;
-      // SubSpectralNorm, then the frequency mean for the temporal branch.
-      const int band = out_h / detail::kSubBands;
-      const std::size_t plane = std::size_t(out_h) * width;
-      for (int c = 0; c < c_out; ++c) {
-        float* y = b + std::size_t(c) * plane;
-        float* mean = t0 + std::size_t(c) * width;
-        std::fill(mean, mean + width, 0.0f);
-        for (int r = 0; r < out_h; ++r) {
-          const std::size_t g = std::size_t(c) * detail::kSubBands + std::size_t(r / band);
-          const float scale = block.subspectral.scale[g], shift = block.subspectral.shift[g];
-          float* row = y + std::size_t(r) * width;
-          for (std::size_t t = 0; t < width; ++t) {
-            row[t] = row[t] * scale + shift;
-            mean[t] += row[t];
-          }
-        }
-        const float inv = 1.0f / float(out_h);
-        for (std::size_t t = 0; t < width; ++t) mean[t] *= inv;
-      }
-      k.depthwise(block.temporal, t0, 1, w, t1);
-      k.pointwise(block.mix, t1, w, t0);
-      // out = ReLU(x2d + broadcast(temporal) [+ x]); written over x, which is no longer needed
-      // beyond its own element (identity) or at all (transition).
-      for (int c = 0; c < c_out; ++c) {
-        const float* y = b + std::size_t(c) * plane;
-        const float* temporal = t0 + std::size_t(c) * width;
-        float* out = x + std::size_t(c) * plane;
-        for (int r = 0; r < out_h; ++r) {
-          for (std::size_t t = 0; t < width; ++t) {
-            const std::size_t i = std::size_t(r) * width + t;
-            float v = y[i] + temporal[t];
-            if (!block.transition) v += out[i];
-            out[i] = v > 0.0f ? v : 0.0f;
-          }
-        }
-      }
-      h = out_h;
     }
-
-    k.depthwise(net.classifier_dw, x, h, w, a);
-    h = net.classifier_dw.out_h(h);
-    k.pointwise(net.classifier_pw, a, h * w, b);
-    const std::size_t pixels = std::size_t(h) * width;
-    for (int c = 0; c < net.classifier_pw.out_channels; ++c) {
-      const float* y = b + std::size_t(c) * pixels;
-      float sum = 0.0f;
-      for (std::size_t p = 0; p < pixels; ++p) sum += y[p];
-      t0[c] = sum / float(pixels);
-    }
-    k.pointwise(net.output, t0, 1, logits);
   }
 };
 
@@ -345,33 +215,11 @@ void Engine::run(const float* input, int batch, int frames, float* logits) {
 
 std::size_t Engine::arena_bytes() const {
   std::size_t bytes = 0;
-  for (const Lane& lane : impl_->lanes) {
-    for (const auto& buffer : lane.big) bytes += buffer.size() * sizeof(float);
-    for (const auto& buffer : lane.small) bytes += buffer.size() * sizeof(float);
-    bytes += lane.kernels->workspace_bytes();
-  }
+  for (const Lane& lane : impl_->lanes) bytes += lane.bytes();
   return bytes;
 }
 
-std::uint64_t Engine::multiply_adds(int frames) const {
-  // The same walk as forward(), counting instead of computing.
-  const Network& net = impl_->net;
-  int h = net.input_rows;
-  std::uint64_t total = depthwise_multiply_adds(net.head, h, frames);
-  h = net.head.out_h(h);
-  for (const detail::Block& block : net.blocks) {
-    if (block.transition) total += pointwise_multiply_adds(block.expand, h * frames);
-    total += depthwise_multiply_adds(block.frequency, h, frames);
-    h = block.frequency.out_h(h);
-    total += depthwise_multiply_adds(block.temporal, 1, frames);
-    total += pointwise_multiply_adds(block.mix, frames);
-  }
-  total += depthwise_multiply_adds(net.classifier_dw, h, frames);
-  h = net.classifier_dw.out_h(h);
-  total += pointwise_multiply_adds(net.classifier_pw, h * frames);
-  total += pointwise_multiply_adds(net.output, 1);
-  return total;
-}
+std::uint64_t Engine::multiply_adds(int frames) const { return detail::Plan(impl_->net, frames).multiply_adds(); }
 
 const Model& Engine::model() const { return impl_->model; }
 Backend Engine::backend() const { return impl_->backend; }

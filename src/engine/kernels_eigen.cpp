@@ -15,7 +15,7 @@
 #define EIGEN_STACK_ALLOCATION_LIMIT (512 * 1024)
 #include <Eigen/Core>
 
-#include "engine/network.hpp"
+#include "engine/kernels.hpp"
 #include "kws/error.hpp"
 
 namespace kws::detail {

@@ -24,7 +24,7 @@
 #include <dnnl.hpp>
 #include <omp.h>
 
-#include "engine/network.hpp"
+#include "engine/kernels.hpp"
 #include "kws/error.hpp"
 
 namespace kws::detail {

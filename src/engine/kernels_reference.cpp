@@ -1,6 +1,6 @@
 // The reference backend: straightforward loops, float accumulation. Every other backend is
 // tested against it.
-#include "engine/network.hpp"
+#include "engine/kernels.hpp"
 
 namespace kws::detail {
 

@@ -1,11 +1,10 @@
 // The inference graph of BC-ResNet after folding: only convolutions with bias + activation,
 // SubSpectralNorm as a per-(channel, sub-band) affine, pooling and adds remain. Built once per
-// Engine from a Model; the backends (Kernels) only implement the two convolution shapes.
+// Engine from a Model; the backends (engine/kernels.hpp) only implement the two convolution shapes.
 #pragma once
 
 #include <cmath>
 #include <cstddef>
-#include <memory>
 #include <new>
 #include <vector>
 
@@ -86,43 +85,6 @@ struct Network {
 };
 
 Network build_network(const Model& model);
-
-// What a backend provides. An Engine gives each of its lanes (threads) a Kernels instance of its
-// own, so an instance is only ever called from one thread at a time and may keep per-call state.
-// Implementations must not allocate in these calls once a frame count has been seen (see
-// begin_item).
-class Kernels {
- public:
-  virtual ~Kernels() = default;
-  // Called before each item with its frame count. A backend that builds per-shape state (oneDNN
-  // primitives) builds it during the first item of each frame count and reuses it after; the
-  // Engine runs one item of max_frames at construction, so that shape never builds in run().
-  virtual void begin_item(int frames) { (void)frames; }
-  // Called once, at construction, before any item: a backend may size buffers for `net` at up to
-  // max_frames frames here, so that the calls below need no allocation.
-  virtual void reserve(const Network& net, int max_frames) {
-    (void)net;
-    (void)max_frames;
-  }
-  // Bytes of working memory the backend holds beyond the Engine's activation arena (scratchpad,
-  // staging buffers), for the shapes seen so far.
-  virtual std::size_t workspace_bytes() const { return 0; }
-  // Whether begin_item() builds state, i.e. whether the Engine should run an item at
-  // construction.
-  virtual bool builds_per_shape() const { return false; }
-  // in: [C or 1][h][w]; out: [C][conv.out_h(h)][conv.out_w(w)].
-  virtual void depthwise(const DepthwiseConv& conv, const float* in, int h, int w, float* out) = 0;
-  // in: [in_channels][pixels]; out: [out_channels][pixels].
-  virtual void pointwise(const PointwiseConv& conv, const float* in, int pixels, float* out) = 0;
-};
-
-std::unique_ptr<Kernels> make_reference_kernels();
-#ifdef KWS_HAVE_EIGEN
-std::unique_ptr<Kernels> make_eigen_kernels();
-#endif
-#ifdef KWS_HAVE_ONEDNN
-std::unique_ptr<Kernels> make_onednn_kernels();
-#endif
 
 inline float activate(Activation activation, float x) {
   switch (activation) {
