@@ -3,16 +3,15 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 #include <optional>
 #include <string>
 
 #include "kws/audio.hpp"
 #include "kws/classifier.hpp"
-#include "detector_options.hpp"
 #include "kws/error.hpp"
 #include "kws/event_policy.hpp"
 #include "kws/features.hpp"
+#include "detector_options.hpp"
 #include "sample_rate.hpp"
 #include "stream_resampler.hpp"
 

@@ -124,8 +124,11 @@ def replay(trace: Trace, model, settings: DetectorSettings,
     for row in rows:
         with event_policy(model, settings, row) as policy:
             fired = policy.run(trace.scores, trace.frames)
-        out.append([Fired(int(k), labels[k], float(trace.scores[e, k]), int(trace.start[e]), int(trace.end[e]))
-                    for e, k in ((e, int(fired[e])) for e in np.flatnonzero(fired >= 0))])
+        events = []
+        for e in np.flatnonzero(fired >= 0):
+            k = int(fired[e])
+            events.append(Fired(k, labels[k], float(trace.scores[e, k]), int(trace.start[e]), int(trace.end[e])))
+        out.append(events)
     return out
 
 

@@ -6,8 +6,6 @@ import hashlib
 import os
 import pathlib
 import re
-import sys
-import time
 import wave
 from typing import List, Sequence
 
