@@ -391,8 +391,84 @@ def speech_commands_tree(args) -> TaskData:
                     babble, {"version": tree.version})
 
 
+#: The backbone's label for continuous speech (LibriSpeech), beside _silence_ and _unknown_.
+SPEECH = "_speech_"
+#: Arabic words are classes of the backbone under this prefix (their folder names are English
+#: glosses, which would collide with the English words).
+ARABIC_PREFIX = "ar:"
+#: One epoch of speech_backbone, by pool.
+BACKBONE_SHARE = {"english_words": 0.45, "english_other": 0.05, "arabic": 0.25,
+                  "librispeech": 0.17, "silence": 0.08}
+
+
+def speech_backbone(args) -> TaskData:
+    """A word classifier on all the real speech that no wake-word evaluation uses: the pre-trained
+    backbone of ``wakeword --backbone`` (a network that learned real voices, rooms and
+    microphones, so that a wake word trained on top from synthetic speech transfers to real
+    people; Lin et al., arXiv 2002.01322). Classes: the 10 English command words, other English
+    words (_unknown_), the 40 Arabic words, continuous English speech (_speech_) and _silence_.
+    Never trained on: the wake-word recordings (they test wake words trained from text), the
+    held-out speakers of gsc_v2_test_a and LibriSpeech (HELDOUT_SALT, below
+    --real-validation-fraction: the evaluation streams' speakers), the Arabic validation split."""
+    labels = [SILENCE, UNKNOWN, SPEECH] + sorted(COMMANDS_EN)
+    arabic_root = require_shared("arabic_speech_commands/train")
+    arabic_words = sorted(p.name for p in arabic_root.iterdir() if p.is_dir())
+    labels += [ARABIC_PREFIX + w for w in arabic_words]
+    pools: Dict[str, List[Example]] = {name: [] for name in BACKBONE_SHARE}
+    validation: Dict[str, List[Example]] = {"gsc_train_val": [], "real_val": [], "arabic_val": []}
+    noises = load_noises()
+    babble: List[np.ndarray] = []
+
+    train_tree = sc.SpeechCommands(require_shared("gsc_train"), COMMANDS_EN)
+    for entry, clip in zip(train_tree.entries, _load_files([e.path for e in train_tree.entries], "gsc_train")):
+        example = Example(clip, labels.index(entry.label), "gsc_train", entry.speaker)
+        (validation["gsc_train_val"] if entry.split == "validation" else pools["english_words"]).append(example)
+    tree = sc.SpeechCommands(require_shared("gsc_v2_test_a"), COMMANDS_EN)
+    split = sc.split_by_speaker(tree.entries, args.real_validation_fraction, salt=HELDOUT_SALT)
+    clips = dict(zip([e.path for e in tree.entries], _load_files([e.path for e in tree.entries], "gsc_v2_test_a")))
+    for side, entries in split.items():
+        for entry in entries:
+            example = Example(clips[entry.path], labels.index(entry.label), "gsc", entry.speaker)
+            if side == "validation":
+                validation["real_val"].append(example)
+            elif entry.label == SILENCE:
+                pools["silence"].append(example)
+                noises.append(to_float(example.audio))
+            else:
+                pools["english_other" if entry.label == UNKNOWN else "english_words"].append(example)
+                if entry.label == UNKNOWN:
+                    babble.append(to_float(example.audio))
+
+    speech = labels.index(SPEECH)
+    libri = librispeech_split(args.real_validation_fraction)
+    utterances = _load_files(libri["training"], "librispeech_training")
+    pools["librispeech"] = [Example(u, speech, "librispeech", sc.speaker_id(p))
+                            for p, u in zip(libri["training"], utterances)]
+    babble += [to_float(u) for u in utterances[::5]]
+
+    for sub, target in (("train", "arabic"), ("train_more", "arabic"), ("validation", "arabic_val")):
+        folder = arabic_root.parent / sub
+        if not folder.is_dir():
+            continue
+        paths = audio_files(folder)
+        for path, clip in zip(paths, _load_files(paths, f"arabic_speech_commands_{sub}")):
+            example = Example(clip, labels.index(ARABIC_PREFIX + path.parent.name), "arabic",
+                              sc.speaker_id(path))
+            (pools[target] if target == "arabic" else validation[target]).append(example)
+    babble += [to_float(e.audio) for e in pools["arabic"][::20]]
+
+    augmenter = Augmenter(AugmentConfig(), noises, babble)
+    pools["silence"] += [Example(None, labels.index(SILENCE), "generated_silence", "noise")] * max(1, len(pools["silence"]))
+    validation["silence"] = _silence_examples(100, labels.index(SILENCE), augmenter, args.seed + 1)
+    notes = {"never_trained_on": ["wakewords/*", f"gsc_v2_test_a and librispeech speakers with "
+                                  f"sha1({HELDOUT_SALT!r} + speaker) < {args.real_validation_fraction}",
+                                  "arabic_speech_commands/validation"]}
+    return TaskData("speech_backbone", labels, pools, {k: str(v) for k, v in BACKBONE_SHARE.items()},
+                    validation, noises, babble, notes, epoch_size=args.epoch_size or 30000)
+
+
 TASKS = {"commands_en": commands_en, "wakeword": wakeword, "arabic": arabic,
-         "speech_commands": speech_commands_tree}
+         "speech_commands": speech_commands_tree, "speech_backbone": speech_backbone}
 
 
 def build_task(args) -> TaskData:

@@ -40,7 +40,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m kws_training.recipe.train",
                                 description=__doc__.split("\n\n")[0])
     p.add_argument("--task", default="commands_en",
-                   choices=["commands_en", "wakeword", "arabic", "speech_commands"])
+                   choices=["commands_en", "wakeword", "arabic", "speech_commands", "speech_backbone"])
     p.add_argument("--tau", type=float, default=1.0)
     p.add_argument("--epochs", type=int, default=200)
     p.add_argument("--warmup-epochs", type=int, default=5)
