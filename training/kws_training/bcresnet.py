@@ -183,12 +183,16 @@ class BCResNets(nn.Module):
         tau = self.base_c / 8
         return int(tau) if tau.is_integer() else tau
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def embed(self, x: torch.Tensor) -> torch.Tensor:
+        """The pooled embedding the last layer classifies: [batch, channels, 1, 1]."""
         x = self.cnn_head(x)
         for stage in self.BCBlocks:
             for block in stage:
                 x = block(x)
-        return torch.flatten(self.classifier(x), 1)
+        return self.classifier[:-1](x)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.flatten(self.classifier[-1](self.embed(x)), 1)
 
 
 def bcresnet(tau: float, num_classes: int = 12) -> BCResNets:

@@ -77,8 +77,11 @@ def cmd_build_stream(args) -> int:
     keywords = args.keywords.split(",") if args.keywords else None
     try:
         source = sources.open_source(args.source, keywords, variants=args.variants)
+        if args.keyword_speakers:
+            source = sources.filter_keyword_speakers(source, *sources.parse_speakers(args.keyword_speakers))
         if args.speakers:
-            source = sources.filter_speakers(source, *sources.parse_speakers(args.speakers))
+            source = sources.filter_speakers(source, *sources.parse_speakers(args.speakers),
+                                             keywords_too=not args.keyword_speakers)
         if args.other_speech:
             source = sources.add_other_speech(source, args.other_speech.split(","))
         noise = sources.open_noise(args.noise, source)
@@ -393,6 +396,8 @@ def parser() -> argparse.ArgumentParser:
                        "other files: the name before the first '_'). kws:0:0.3 = the speakers "
                        "kws_training.recipe validates commands_en on; use disjoint ranges for calibration "
                        "and test streams")
+    build.add_argument("--keyword-speakers", help="SALT:LOW:HIGH for the keyword clips alone (then "
+                       "--speakers filters only the other speech); kws:0:1 keeps every recording")
     build.add_argument("--noise", default="auto", help="auto (shared noise recordings, else "
                        "coloured), shared, coloured, or a noise file or folder")
     build.add_argument("--duration", type=_duration, default=600.0, help="e.g. 600, 60m, 1h (default 10 min)")

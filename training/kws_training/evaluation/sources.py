@@ -277,16 +277,28 @@ def parse_speakers(spec: str) -> tuple:
     return parts[0], low, high
 
 
-def filter_speakers(source: ClipSource, salt: str, low: float, high: float) -> ClipSource:
+def filter_speakers(source: ClipSource, salt: str, low: float, high: float,
+                    keywords_too: bool = True) -> ClipSource:
     """Keeps the clips whose speaker's sha1(salt + speaker) fraction is in [low, high): a
-    speaker-disjoint part of the source (e.g. the speakers a model was validated on)."""
+    speaker-disjoint part of the source (e.g. the speakers a model was validated on). With
+    ``keywords_too`` False only the other speech is filtered (see filter_keyword_speakers)."""
+    keep = lambda clip: low <= speaker_fraction(speaker_id(clip.path), salt) < high
+    if keywords_too:
+        filter_keyword_speakers(source, salt, low, high)
+    source.speech = [c for c in source.speech if keep(c)]
+    source.sentences = [c for c in source.sentences if keep(c)]
+    source.description += f" ({'speakers' if keywords_too else 'other speakers'} {salt}:{low:g}-{high:g})"
+    return source
+
+
+def filter_keyword_speakers(source: ClipSource, salt: str, low: float, high: float) -> ClipSource:
+    """Keeps the keyword clips whose speaker's fraction is in [low, high) (a wake word trained
+    from text never heard any of its recordings, so its test stream may use them all while the
+    other speech stays on held-out speakers)."""
     keep = lambda clip: low <= speaker_fraction(speaker_id(clip.path), salt) < high
     keywords = {label: [c for c in clips if keep(c)] for label, clips in source.keywords.items()}
     empty = sorted(label for label, clips in keywords.items() if not clips)
     if empty:
         raise SourceError(f"no clips of {empty} from speakers in [{low}, {high}) (salt {salt!r})")
     source.keywords = keywords
-    source.speech = [c for c in source.speech if keep(c)]
-    source.sentences = [c for c in source.sentences if keep(c)]
-    source.description += f" (speakers {salt}:{low:g}-{high:g})"
     return source

@@ -299,29 +299,81 @@ def wakeword_real_split(word: str) -> Dict[str, List[pathlib.Path]]:
             "validation": [f for f in files if sc.speaker_fraction(f.stem) < 0.3]}
 
 
+#: Share of the speakers (sha1(HELDOUT_SALT + speaker)) of gsc_v2_test_a and LibriSpeech that
+#: the speech backbone and the wake words trained on it never hear: [0, 0.2) builds the wake-word
+#: calibration streams, [0.2, 0.5) the test streams (README, wake-word model cards).
+WAKEWORD_HELDOUT = 0.5
+#: One epoch of a wake word, by pool. Synthetic negatives as many as synthetic positives, so that
+#: "synthetic" never predicts the keyword; real speech is most of the rest (a stream is mostly
+#: people talking).
+WAKEWORD_SHARE = {"keyword": 0.22, "real_keyword": 0.0, "synthetic_other": 0.22,
+                  "fragments": 0.06, "librispeech": 0.2, "real_words": 0.2, "silence": 0.1}
+
+
+def wakeword_real_negatives(word: str, labels: List[str]) -> Dict[str, List[Example]]:
+    """Real speech that is not ``word``, from speakers no wake-word evaluation uses (LibriSpeech
+    sentences without the word, Speech Commands words, the Arabic train split): "librispeech"
+    and "real_words" pools. The wake-word recordings are left out: they test wake words."""
+    unknown = labels.index(UNKNOWN)
+    pools: Dict[str, List[Example]] = {"librispeech": [], "real_words": []}
+    words = [w.lower() for w in word.split()]
+    paths = librispeech_split(WAKEWORD_HELDOUT, without=words)["training"]
+    pools["librispeech"] = [Example(u, unknown, "librispeech", sc.speaker_id(p))
+                            for p, u in zip(paths, _load_files(paths, "librispeech_training"))]
+    for folder in ("gsc_train", "gsc_v2_test_a"):  # gsc_train's speakers are in no stream
+        tree = sc.SpeechCommands(require_shared(folder), COMMANDS_EN)
+        entries = (tree.entries if folder == "gsc_train" else
+                   sc.split_by_speaker(tree.entries, WAKEWORD_HELDOUT, HELDOUT_SALT)["training"])
+        entries = [e for e in entries if e.word not in words and e.label != SILENCE]
+        pools["real_words"] += [Example(c, unknown, folder, e.speaker)
+                                for e, c in zip(entries, _load_files([e.path for e in entries], folder))]
+    paths = [p for sub in ("train", "train_more")
+             for p in audio_files(require_shared(f"arabic_speech_commands/{sub}"))]
+    pools["real_words"] += [Example(c, unknown, "arabic", sc.speaker_id(p))
+                            for p, c in zip(paths, _load_files(paths, "arabic_speech_commands_train"))]
+    return pools
+
+
 def wakeword(args) -> TaskData:
+    """One wake word against _unknown_ and _silence_. Positives are synthetic renders of the text
+    (``--real-positives`` adds 70 % of ../shared/data/wakewords/<word>, for comparison);
+    negatives are synthetic words, sentences and fragments of the keyword, and real speech
+    (wakeword_real_negatives) where ../shared/data is present (``--no-real-negatives``: none)."""
     word = args.keyword
     labels = [SILENCE, UNKNOWN, word]
-    pools = {"keyword": [], "real": [], "unknown": [], "silence": []}
+    pools = {"keyword": [], "synthetic_other": []}
     validation = {"synth_heldout": []}
     babble: List[np.ndarray] = []
+    synthetic = {"keyword": pools["keyword"], "unknown": pools["synthetic_other"]}
     _synthetic([word], labels, args.keyword_renders, args.negatives, args.negative_renders,
-               args.sentences, args.sentence_renders, args.seed, args.cache_dir, pools,
+               args.sentences, args.sentence_renders, args.seed, args.cache_dir, synthetic,
                validation, babble)
+    pools["fragments"] = [Example(e.audio, e.label, "synth_fragment", "fragment") for e in
+                          _fragments([e.audio for e in pools["keyword"]], 1000, labels.index(UNKNOWN),
+                                     args.seed + 3)]
     noises = load_noises()
-    notes = {}
+    notes: Dict[str, object] = {}
+    if not getattr(args, "no_real_negatives", False) and shared_data_dir() is not None:
+        real = wakeword_real_negatives(word, labels)
+        pools.update(real)
+        babble += [to_float(e.audio) for e in real["librispeech"][::5]]
+        notes["real_negatives"] = {k: len(v) for k, v in real.items()}
     if args.real_positives:
         paths = wakeword_real_split(word)["training"]
-        for path, clip in zip(paths, _load_files(paths, f"wakewords/{word}")):
-            pools["real"].append(Example(_strongest_second(clip), labels.index(word), "real",
-                                         path.stem))
+        pools["real_keyword"] = [Example(_strongest_second(clip), labels.index(word), "real", path.stem)
+                                 for path, clip in zip(paths, _load_files(paths, f"wakewords/{word}"))]
         notes["real_positive_files"] = len(paths)
     augmenter = Augmenter(AugmentConfig(), noises, babble)
     validation["synth_heldout"] += _silence_examples(50, 0, augmenter, args.seed + 1)
     pools["silence"] = [Example(None, 0, "generated_silence", "noise")]
-    share = {"keyword": None, "real": f"repeat:{args.real_repeat}", "unknown": "0.45",
-             "silence": "0.1"}
-    return TaskData(f"wakeword_{word}", labels, pools, share, validation, noises, babble, notes)
+    share = dict(WAKEWORD_SHARE)
+    if pools.get("real_keyword"):  # real positives take half of the keyword's share
+        share["real_keyword"] = share["keyword"] = WAKEWORD_SHARE["keyword"] / 2
+    missing = sum(v for k, v in share.items() if not pools.get(k))
+    present = {k: v for k, v in share.items() if pools.get(k)}
+    scale = 1.0 / max(1e-9, 1.0 - missing)  # pools that are absent give their share to the rest
+    return TaskData(f"wakeword_{word}", labels, pools, {k: f"{v * scale:.4f}" for k, v in present.items()},
+                    validation, noises, babble, notes, epoch_size=args.epoch_size or 12000)
 
 
 def arabic(args) -> TaskData:
@@ -408,8 +460,8 @@ def speech_backbone(args) -> TaskData:
     people; Lin et al., arXiv 2002.01322). Classes: the 10 English command words, other English
     words (_unknown_), the 40 Arabic words, continuous English speech (_speech_) and _silence_.
     Never trained on: the wake-word recordings (they test wake words trained from text), the
-    held-out speakers of gsc_v2_test_a and LibriSpeech (HELDOUT_SALT, below
-    --real-validation-fraction: the evaluation streams' speakers), the Arabic validation split."""
+    held-out speakers of gsc_v2_test_a and LibriSpeech (WAKEWORD_HELDOUT: the wake-word
+    evaluation streams' speakers), the Arabic validation split."""
     labels = [SILENCE, UNKNOWN, SPEECH] + sorted(COMMANDS_EN)
     arabic_root = require_shared("arabic_speech_commands/train")
     arabic_words = sorted(p.name for p in arabic_root.iterdir() if p.is_dir())
@@ -424,7 +476,7 @@ def speech_backbone(args) -> TaskData:
         example = Example(clip, labels.index(entry.label), "gsc_train", entry.speaker)
         (validation["gsc_train_val"] if entry.split == "validation" else pools["english_words"]).append(example)
     tree = sc.SpeechCommands(require_shared("gsc_v2_test_a"), COMMANDS_EN)
-    split = sc.split_by_speaker(tree.entries, args.real_validation_fraction, salt=HELDOUT_SALT)
+    split = sc.split_by_speaker(tree.entries, WAKEWORD_HELDOUT, salt=HELDOUT_SALT)
     clips = dict(zip([e.path for e in tree.entries], _load_files([e.path for e in tree.entries], "gsc_v2_test_a")))
     for side, entries in split.items():
         for entry in entries:
@@ -440,7 +492,7 @@ def speech_backbone(args) -> TaskData:
                     babble.append(to_float(example.audio))
 
     speech = labels.index(SPEECH)
-    libri = librispeech_split(args.real_validation_fraction)
+    libri = librispeech_split(WAKEWORD_HELDOUT)
     utterances = _load_files(libri["training"], "librispeech_training")
     pools["librispeech"] = [Example(u, speech, "librispeech", sc.speaker_id(p))
                             for p, u in zip(libri["training"], utterances)]
@@ -461,7 +513,7 @@ def speech_backbone(args) -> TaskData:
     pools["silence"] += [Example(None, labels.index(SILENCE), "generated_silence", "noise")] * max(1, len(pools["silence"]))
     validation["silence"] = _silence_examples(100, labels.index(SILENCE), augmenter, args.seed + 1)
     notes = {"never_trained_on": ["wakewords/*", f"gsc_v2_test_a and librispeech speakers with "
-                                  f"sha1({HELDOUT_SALT!r} + speaker) < {args.real_validation_fraction}",
+                                  f"sha1({HELDOUT_SALT!r} + speaker) < {WAKEWORD_HELDOUT}",
                                   "arabic_speech_commands/validation"]}
     return TaskData("speech_backbone", labels, pools, {k: str(v) for k, v in BACKBONE_SHARE.items()},
                     validation, noises, babble, notes, epoch_size=args.epoch_size or 30000)

@@ -26,7 +26,7 @@ from typing import Dict, List, Optional
 
 import numpy as np
 
-from .dataset import (REPO_ROOT, DataMissing, TaskData, build_task, epoch_examples,
+from .dataset import (REPO_ROOT, UNKNOWN, DataMissing, TaskData, build_task, epoch_examples,
                       make_waveforms)
 from .augment import AugmentConfig, Augmenter
 
@@ -60,6 +60,14 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.add_argument("--init", type=pathlib.Path,
                    help="start from these weights (a libkws model file or a checkpoint)")
+    p.add_argument("--backbone", type=pathlib.Path,
+                   help="a pre-trained model file of the same tau (--task speech_backbone) whose "
+                   "layers, all but the last, start this model")
+    p.add_argument("--freeze-stages", type=int, default=0,
+                   help="with --backbone: keep the stem and the first N of the 4 stages as trained")
+    p.add_argument("--domain-adversarial", type=float, default=0.0,
+                   help="weight of a synthetic-vs-real head on the negatives' embeddings behind "
+                   "gradient reversal (Ganin & Lempitsky 2015); 0: off")
     p.add_argument("--context-probability", type=float, default=0.0,
                    help="per side, probability of a neighbouring word partly in the window")
     data = p.add_argument_group("data")
@@ -80,8 +88,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                       help="commands_en without the real Speech Commands clips")
     data.add_argument("--real-positives", action="store_true",
                       help="wakeword: add 70%% of the real recordings of the word")
-    data.add_argument("--real-repeat", type=int, default=2,
-                      help="times each real keyword clip appears per epoch")
+    data.add_argument("--no-real-negatives", action="store_true",
+                      help="wakeword: synthetic negatives only (no ../shared/data speech)")
     data.add_argument("--real-validation-fraction", type=float, default=0.3,
                       help="share of real speakers held out for validation")
     data.add_argument("--speech-commands", type=pathlib.Path,
@@ -131,6 +139,49 @@ def _spec_augment(features, tau, generator):
             hit = (positions[None, :] >= start[:, None]) & (positions[None, :] < (start + w)[:, None])
             mask |= hit[:, None, :, None] if axis == 2 else hit[:, None, None, :]
     return features.masked_fill(mask, 0.0)
+
+
+class _GradientReversal:
+    """Identity forward, gradient times -weight backward (the domain-adversarial trick)."""
+
+    @staticmethod
+    def apply(x, weight: float):
+        import torch
+
+        class Reverse(torch.autograd.Function):
+            @staticmethod
+            def forward(ctx, tensor):
+                return tensor.view_as(tensor)
+
+            @staticmethod
+            def backward(ctx, grad):
+                return -weight * grad
+
+        return Reverse.apply(x)
+
+
+def is_synthetic(example) -> bool:
+    """Whether an example is synthetic speech (a TTS render or a piece of one)."""
+    return example.source.startswith("synth")
+
+
+def load_backbone(model, path: pathlib.Path) -> None:
+    """Every layer of ``model`` but the last from the model file at ``path`` (same tau)."""
+    from ..bcresnet import load_model_file
+
+    backbone = load_model_file(path)[0]
+    if backbone.tau != model.tau:
+        raise ValueError(f"backbone {path} is BC-ResNet-{backbone.tau}, the model BC-ResNet-{model.tau}")
+    last = f"classifier.{len(model.classifier) - 1}."
+    state = {k: v for k, v in backbone.state_dict().items() if not k.startswith(last)}
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    if unexpected or any(not k.startswith(last) for k in missing):
+        raise ValueError(f"backbone {path} does not fit: missing {missing}, unexpected {unexpected}")
+
+
+def frozen_modules(model, stages: int) -> list:
+    """The stem and the first ``stages`` stages (kept as the backbone trained them)."""
+    return [model.cnn_head] + list(model.BCBlocks[:stages]) if stages > 0 else []
 
 
 def evaluate(model, features, labels: np.ndarray, num_classes: int, batch: int = 500) -> Dict:
@@ -280,8 +331,22 @@ def train(args) -> pathlib.Path:
 
     num_classes = len(task.labels)
     model = bcresnet(args.tau, num_classes)
-    optimizer = torch.optim.SGD(model.parameters(), lr=args.lr, momentum=args.momentum,
+    if args.backbone:
+        load_backbone(model, args.backbone)
+        print(f"[train] backbone {args.backbone}; stem and {args.freeze_stages} stages frozen", flush=True)
+    frozen = frozen_modules(model, args.freeze_stages if args.backbone else 0)
+    for module in frozen:
+        module.requires_grad_(False)
+    domain_head = None
+    if args.domain_adversarial > 0:
+        domain_head = torch.nn.Sequential(torch.nn.Linear(model.c[-1], 32), torch.nn.ReLU(),
+                                          torch.nn.Linear(32, 1))
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    if domain_head is not None:
+        trainable += list(domain_head.parameters())
+    optimizer = torch.optim.SGD(trainable, lr=args.lr, momentum=args.momentum,
                                 weight_decay=args.weight_decay)
+    unknown = task.labels.index(UNKNOWN) if UNKNOWN in task.labels else -1
     rng = np.random.default_rng(args.seed)
     generator = torch.Generator().manual_seed(args.seed)
     steps_per_epoch = math.ceil(len(epoch_examples(task, np.random.default_rng(0))) / args.batch_size)
@@ -303,6 +368,8 @@ def train(args) -> pathlib.Path:
     if args.resume and checkpoint_path.exists():
         state = torch.load(checkpoint_path, map_location="cpu")
         model.load_state_dict(state["model"])
+        if domain_head is not None and "domain_head" in state:
+            domain_head.load_state_dict(state["domain_head"])
         optimizer.load_state_dict(state["optimizer"])
         start_epoch, step = state["epoch"], state["step"]
         elapsed_before = state.get("train_seconds", 0.0)
@@ -317,6 +384,8 @@ def train(args) -> pathlib.Path:
     train_started = time.time()
     for epoch in range(start_epoch, args.epochs):
         model.train()
+        for module in frozen:  # frozen layers keep the backbone's BatchNorm statistics too
+            module.eval()
         examples = epoch_examples(task, rng)
         losses, correct, seen = [], 0, 0
         epoch_started = time.time()
@@ -335,8 +404,23 @@ def train(args) -> pathlib.Path:
                 features = _spec_augment(features, args.tau, generator)
                 data_time += time.time() - data_started
                 target = torch.as_tensor([e.label for e in batch], dtype=torch.long)
-                logits = model(features)
-                loss = F.cross_entropy(logits, target)
+                if domain_head is None:
+                    logits = model(features)
+                    loss = F.cross_entropy(logits, target)
+                else:
+                    embedding = model.embed(features)
+                    logits = torch.flatten(model.classifier[-1](embedding), 1)
+                    loss = F.cross_entropy(logits, target)
+                    negatives = [i for i, e in enumerate(batch) if e.label == unknown]
+                    if negatives:
+                        # Ganin's ramp: the reversed gradient grows from 0 to its weight.
+                        progress = step / max(1, total_steps)
+                        weight = args.domain_adversarial * (2.0 / (1.0 + math.exp(-10 * progress)) - 1.0)
+                        reversed_embedding = _GradientReversal.apply(
+                            torch.flatten(embedding[negatives], 1), weight)
+                        domain = torch.as_tensor([float(is_synthetic(batch[i])) for i in negatives])
+                        loss = loss + F.binary_cross_entropy_with_logits(
+                            domain_head(reversed_embedding)[:, 0], domain)
                 optimizer.zero_grad()
                 loss.backward()
                 optimizer.step()
@@ -373,7 +457,9 @@ def train(args) -> pathlib.Path:
         torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
                     "epoch": epoch + 1, "step": step, "train_seconds": train_seconds,
                     "numpy_rng": rng.bit_generator.state, "torch_rng": generator.get_state(),
-                    "labels": task.labels, "tau": args.tau}, checkpoint_path)
+                    "labels": task.labels, "tau": args.tau,
+                    **({"domain_head": domain_head.state_dict()} if domain_head is not None else {})},
+                   checkpoint_path)
         plot_run(run_dir)
         if args.max_steps and step >= args.max_steps:
             break
