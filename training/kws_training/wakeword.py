@@ -49,6 +49,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     p.add_argument("--lr", type=float, default=0.05)
     p.add_argument("--freeze-stages", type=int, default=2)
     p.add_argument("--domain-adversarial", type=float, default=0.3)
+    p.add_argument("--voice-augmentation", type=float, default=0.5)
     p.add_argument("--keyword-renders", type=int, default=1000)
     p.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     p.add_argument("--run-dir", type=pathlib.Path,
@@ -92,6 +93,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         ["--task", "wakeword", "--keyword", text, "--tau", str(tau), "--epochs", str(args.epochs),
          "--warmup-epochs", "1", "--lr", str(args.lr), "--backbone", str(args.backbone),
          "--freeze-stages", str(args.freeze_stages), "--domain-adversarial", str(args.domain_adversarial),
+         "--voice-augmentation", str(args.voice_augmentation),
          "--keyword-renders", str(args.keyword_renders), "--negatives", "300", "--negative-renders", "8",
          "--threads", str(args.threads), "--seed", str(args.seed), "--run-dir", str(run_dir), "--resume",
          "--description", f"wake word {text!r} from text (kws_training.wakeword): BC-ResNet-{tau} on "

@@ -29,6 +29,10 @@ class AugmentConfig:
     #: Probability, per side, of a neighbouring word partly inside the window (before or after
     #: the clip, 30-250 ms away), as in running speech; 0 disables.
     context_probability: float = 0.0
+    #: Probability of a voice change of a synthetic clip before placement (voice_change: spectral
+    #: warp, tilt, telephone codec), which widens TTS voices toward real ones; 0 disables.
+    voice_probability: float = 0.0
+    warp_range: tuple = (0.86, 1.16)
     noise_kinds: dict = field(default_factory=lambda: {"real": 0.5, "coloured": 0.25,
                                                        "babble": 0.25})
 
@@ -63,6 +67,57 @@ def fit_length(clip: np.ndarray, max_samples: int) -> np.ndarray:
     if clip.size <= max_samples:
         return clip
     return change_speed(clip, clip.size / max_samples)[:max_samples]
+
+
+def spectral_warp(clip: np.ndarray, factor: float) -> np.ndarray:
+    """Another vocal tract at the same tempo: every frequency (formants and pitch) times
+    ``factor``, the duration kept, by resampling (change_speed) and then a phase vocoder
+    (torchaudio.functional.phase_vocoder) that stretches the clip back to its length."""
+    import torch
+    import torchaudio.functional as AF
+
+    if clip.size < 1024 or factor == 1.0:
+        return clip
+    shifted = torch.from_numpy(change_speed(clip, factor))
+    n_fft, hop = 512, 128
+    window = torch.hann_window(n_fft)
+    spectrum = torch.stft(shifted, n_fft, hop, window=window, return_complex=True)
+    advance = torch.linspace(0, np.pi * hop, spectrum.shape[0])[:, None]
+    stretched = AF.phase_vocoder(spectrum, 1.0 / factor, advance)
+    out = torch.istft(stretched, n_fft, hop, window=window, length=clip.size).numpy()
+    return (out * (rms(clip) / rms(out))).astype(np.float32)
+
+
+def spectral_tilt(clip: np.ndarray, coefficient: float) -> np.ndarray:
+    """A first-order tilt y[n] = x[n] - c x[n-1] (c > 0 brightens, c < 0 darkens), level kept."""
+    from scipy.signal import lfilter
+
+    out = lfilter([1.0, -coefficient], [1.0], clip).astype(np.float32)
+    return out * (rms(clip) / rms(out))
+
+
+def telephone(clip: np.ndarray) -> np.ndarray:
+    """A narrow-band codec's artefacts: 8 kHz band limit and 8-bit mu-law (G.711)."""
+    from scipy.signal import resample_poly
+
+    narrow = resample_poly(clip, 1, 2)
+    peak = float(np.abs(narrow).max()) + 1e-9
+    x = narrow / peak
+    mu = 255.0
+    coded = np.round(np.sign(x) * np.log1p(mu * np.abs(x)) / np.log1p(mu) * 127) / 127
+    decoded = np.sign(coded) * np.expm1(np.abs(coded) * np.log1p(mu)) / mu * peak
+    return resample_poly(decoded, 2, 1)[:clip.size].astype(np.float32)
+
+
+def voice_change(clip: np.ndarray, rng: np.random.Generator, warp_range=(0.86, 1.16)) -> np.ndarray:
+    """Another voice and channel for ``clip``: a spectral warp, then a tilt (p 0.5) and a
+    telephone codec (p 0.15)."""
+    clip = spectral_warp(clip, float(rng.uniform(*warp_range)))
+    if rng.random() < 0.5:
+        clip = spectral_tilt(clip, float(rng.uniform(-0.7, 0.7)))
+    if rng.random() < 0.15:
+        clip = telephone(clip)
+    return clip
 
 
 def coloured_noise(length: int, rng: np.random.Generator, exponent: Optional[float] = None) -> np.ndarray:
@@ -216,11 +271,16 @@ class Augmenter:
                 x[lo:hi] += other[lo - start:hi - start]
         return x
 
-    def __call__(self, clip: np.ndarray, rng: np.random.Generator, train: bool = True) -> np.ndarray:
-        """1 s example from ``clip`` (float32). Without ``train``: placement only (centred)."""
+    def __call__(self, clip: np.ndarray, rng: np.random.Generator, train: bool = True,
+                 synthetic: bool = False) -> np.ndarray:
+        """1 s example from ``clip`` (float32). Without ``train``: placement only (centred).
+        Voice changes (voice_probability) apply to ``synthetic`` clips, positives and negatives
+        alike: real voices need no widening."""
         cfg = self.config
         if not train:
             return place(clip, self.length, 0, rng)
+        if synthetic and cfg.voice_probability > 0 and rng.random() < cfg.voice_probability:
+            clip = voice_change(clip, rng, cfg.warp_range)
         if rng.random() < cfg.speed_probability:
             clip = change_speed(clip, float(rng.uniform(*cfg.speed_range)))
         max_shift = int(cfg.time_shift_ms * SAMPLE_RATE / 1000)

@@ -60,6 +60,11 @@ class Example:
     source: str
     group: str
 
+    @property
+    def synthetic(self) -> bool:
+        """Synthetic speech: a TTS render or a piece of one (sources "synth*")."""
+        return self.source.startswith("synth")
+
 
 @dataclass
 class TaskData:
@@ -102,15 +107,21 @@ def load_noises(extra: Sequence[pathlib.Path] = ()) -> List[np.ndarray]:
 
 def _synthetic(keywords: Sequence[str], labels: List[str], keyword_renders: int,
                negatives: int, negative_renders: int, sentences: int, sentence_renders: int,
-               seed: int, cache_dir, pools, validation, babble) -> None:
-    """Add synthetic keyword, negative-word and running-speech clips; held-out voices validate."""
+               seed: int, cache_dir, pools, validation, babble, phonetic_neighbours: int = 0) -> None:
+    """Add synthetic keyword, negative-word and running-speech clips; held-out voices validate.
+    ``phonetic_neighbours``: that many words that sound like each keyword join the negatives
+    first (recipe.phonetics)."""
     unknown = labels.index(UNKNOWN)
     for text, entry in synthesize(list(keywords), keyword_renders, seed, cache_dir).items():
         for clip, voice in zip(entry.clips, entry.voices):
             clip = to_int16(fit_length(to_float(clip), MAX_KEYWORD_SAMPLES))
             example = Example(clip, labels.index(text), "synth", voice)
             (validation["synth_heldout"] if is_heldout_voice(voice) else pools["keyword"]).append(example)
-    words = negative_words(keywords, negatives, seed)
+    close = []
+    if phonetic_neighbours:
+        from .phonetics import neighbours
+        close = [w for keyword in keywords for w in neighbours(keyword, phonetic_neighbours)]
+    words = negative_words(keywords, negatives, seed, close)
     for text, entry in synthesize(words, negative_renders, seed, cache_dir).items():
         for clip, voice in zip(entry.clips, entry.voices):
             example = Example(clip, unknown, "synth_word", voice)
@@ -347,7 +358,7 @@ def wakeword(args) -> TaskData:
     synthetic = {"keyword": pools["keyword"], "unknown": pools["synthetic_other"]}
     _synthetic([word], labels, args.keyword_renders, args.negatives, args.negative_renders,
                args.sentences, args.sentence_renders, args.seed, args.cache_dir, synthetic,
-               validation, babble)
+               validation, babble, phonetic_neighbours=40)
     pools["fragments"] = [Example(e.audio, e.label, "synth_fragment", "fragment") for e in
                           _fragments([e.audio for e in pools["keyword"]], 1000, labels.index(UNKNOWN),
                                      args.seed + 3)]
@@ -571,5 +582,5 @@ def make_waveforms(examples: Sequence[Example], augmenter: Augmenter, rng: np.ra
                 # cost a second's work, not the sentence's).
                 begin = int(rng.integers(0, audio.size - int(LONG_CLIP * augmenter.length) + 1))
                 audio = audio[begin:begin + int(LONG_CLIP * augmenter.length)]
-            out[row] = augmenter(to_float(audio), rng, train)
+            out[row] = augmenter(to_float(audio), rng, train, example.synthetic)
     return np.clip(out, -1.0, 1.0)

@@ -68,6 +68,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--domain-adversarial", type=float, default=0.0,
                    help="weight of a synthetic-vs-real head on the negatives' embeddings behind "
                    "gradient reversal (Ganin & Lempitsky 2015); 0: off")
+    p.add_argument("--voice-augmentation", type=float, default=0.0,
+                   help="probability of a voice change per training example (spectral warp, "
+                   "tilt, telephone codec: augment.voice_change); 0: off")
     p.add_argument("--context-probability", type=float, default=0.0,
                    help="per side, probability of a neighbouring word partly in the window")
     data = p.add_argument_group("data")
@@ -158,11 +161,6 @@ class _GradientReversal:
                 return -weight * grad
 
         return Reverse.apply(x)
-
-
-def is_synthetic(example) -> bool:
-    """Whether an example is synthetic speech (a TTS render or a piece of one)."""
-    return example.source.startswith("synth")
 
 
 def load_backbone(model, path: pathlib.Path) -> None:
@@ -311,7 +309,8 @@ def train(args) -> pathlib.Path:
     started = time.time()
     task = build_task(args)
     augmenter = Augmenter(AugmentConfig(), task.noises, task.babble)
-    train_augmenter = Augmenter(AugmentConfig(context_probability=args.context_probability),
+    train_augmenter = Augmenter(AugmentConfig(context_probability=args.context_probability,
+                                              voice_probability=args.voice_augmentation),
                                 task.noises, task.babble)
     # Neighbouring words include the keywords themselves, as many as the other speech at most:
     # commands come in runs ("yes. no. up. down."), and a window centred on one keyword holding
@@ -418,7 +417,7 @@ def train(args) -> pathlib.Path:
                         weight = args.domain_adversarial * (2.0 / (1.0 + math.exp(-10 * progress)) - 1.0)
                         reversed_embedding = _GradientReversal.apply(
                             torch.flatten(embedding[negatives], 1), weight)
-                        domain = torch.as_tensor([float(is_synthetic(batch[i])) for i in negatives])
+                        domain = torch.as_tensor([float(batch[i].synthetic) for i in negatives])
                         loss = loss + F.binary_cross_entropy_with_logits(
                             domain_head(reversed_embedding)[:, 0], domain)
                 optimizer.zero_grad()

@@ -71,13 +71,16 @@ SENTENCE_FILLERS = ("the", "a", "is", "was", "we", "they", "it", "my", "your", "
                     "with", "that", "this", "for", "I", "he", "she", "very", "will")
 
 
-def negative_words(keywords: Sequence[str], count: int = 300, seed: int = 0) -> List[str]:
-    """Negatives for ``keywords``: their close words, the other Speech Commands words, then common
-    words, without any keyword (or a word containing one as a token), ``count`` at most."""
+def negative_words(keywords: Sequence[str], count: int = 300, seed: int = 0,
+                   close: Sequence[str] = ()) -> List[str]:
+    """Negatives for ``keywords``: their close words (CLOSE_WORDS, then ``close``), the other
+    Speech Commands words, then common words, without any keyword (or a word containing one as a
+    token), ``count`` at most."""
     banned = {keyword.lower() for keyword in keywords}
     words: List[str] = []
     for keyword in keywords:
         words.extend(CLOSE_WORDS.get(keyword, []))
+    words.extend(close)
     words.extend(SPEECH_COMMANDS_OTHER)
     common = [w for w in COMMON_WORDS if "-" not in w]
     random.Random(seed).shuffle(common)
