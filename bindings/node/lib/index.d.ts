@@ -1,7 +1,8 @@
 // Type declarations of the libkws Node binding (lib/index.js), written by hand.
 
-/** PCM samples: float in [-1, 1] (Float32Array, or any array of numbers) or 16-bit (Int16Array). */
-export type Samples = Float32Array | Int16Array | ArrayLike<number>;
+/** PCM samples: float in [-1, 1] (Float32Array, Float64Array, an array of numbers), 16-bit
+ * (Int16Array) or 32-bit (Int32Array, scaled by 2^-31). Other typed arrays are refused. */
+export type Samples = Float32Array | Float64Array | Int16Array | Int32Array | number[];
 
 /** Backend names (case-insensitive) or kws_backend values. */
 export type BackendName = 'default' | 'reference' | 'eigen' | 'onednn';

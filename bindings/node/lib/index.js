@@ -80,17 +80,40 @@ export function backendAvailable(backend) {
 
 // ---- Input conversion -------------------------------------------------------------------------
 
-// Float32Array and Int16Array go to the library as they are (no copy); other array-likes of
-// numbers are converted to float32.
+// Float32Array and Int16Array go to the library as they are (no copy); Float64Array and arrays
+// of numbers become float32 (samples in [-1, 1]); Int32Array is scaled as 32-bit PCM. Other typed
+// arrays (bytes, unsigned, 64-bit integers) are refused: their scale is not known.
 function toSamples(samples, what = 'samples') {
   if (samples instanceof Float32Array || samples instanceof Int16Array) return samples;
-  if (Array.isArray(samples) || ArrayBuffer.isView(samples)) {
+  if (samples instanceof Float64Array) return Float32Array.from(samples);
+  if (samples instanceof Int32Array) return Float32Array.from(samples, (x) => x / 2147483648);
+  if (Array.isArray(samples)) {
+    const out = new Float32Array(samples.length);
+    for (let i = 0; i < samples.length; ++i) {
+      if (typeof samples[i] !== 'number')
+        throw new TypeError(`${what}[${i}] is ${typeof samples[i]}, not a number`);
+      out[i] = samples[i];
+    }
+    return out;
+  }
+  if (ArrayBuffer.isView(samples)) {
     if (samples instanceof DataView || samples.BYTES_PER_ELEMENT === 1)
       throw new TypeError(`${what}: pass a Float32Array or Int16Array of PCM samples, not raw bytes ` +
                           '(use readAudio() for a file image)');
-    return Float32Array.from(samples);
+    throw new TypeError(`${what}: a ${samples.constructor.name} is not PCM libkws reads; pass a ` +
+                        'Float32Array in [-1, 1], an Int16Array, an Int32Array or a Float64Array');
   }
   throw new TypeError(`${what} must be a Float32Array, an Int16Array or an array of numbers`);
+}
+
+const INT32_MIN = -2147483648, INT32_MAX = 2147483647;
+
+// An integer that fits the C int32 it becomes (koffi would otherwise wrap 2**32 + 16000 to 16000).
+function checkInt32(value, what) {
+  if (!Number.isInteger(value)) throw new TypeError(`${what} must be an integer, got ${value}`);
+  if (value < INT32_MIN || value > INT32_MAX)
+    throw new RangeError(`${what} = ${value} is out of range [${INT32_MIN}, ${INT32_MAX}]`);
+  return value;
 }
 
 // koffi passes an empty typed array as NULL, and libkws then reports "samples is NULL" rather
@@ -111,7 +134,7 @@ function toFloat(samples) {
 function checkRate(sampleRate, what = 'sampleRate') {
   if (!Number.isInteger(sampleRate))
     throw new TypeError(`${what} must be an integer number of Hz, got ${sampleRate}`);
-  return sampleRate;
+  return checkInt32(sampleRate, what);
 }
 
 function toBytes(data, what) {
@@ -361,8 +384,7 @@ function detectorParams(who, model, options, known) {
     const value = options[option];
     if (value === undefined) continue;
     if (typeof value !== 'number' || Number.isNaN(value)) throw new TypeError(`${who}: ${option} must be a number`);
-    if ((field === 'sample_rate' || field === 'min_consecutive') && !Number.isInteger(value))
-      throw new TypeError(`${who}: ${option} must be an integer`);
+    if (field === 'sample_rate' || field === 'min_consecutive') checkInt32(value, `${who}: ${option}`);
     params[field] = value;
   }
   params.backend = backendValue(options.backend);
@@ -388,6 +410,7 @@ const DETECTOR_OPTIONS = ['sampleRate', 'windowSeconds', 'strideSeconds', 'smoot
 /** Streaming keyword detector: the state of one audio stream. One per stream. */
 export class Detector {
   #handle = null;
+  #calling = false;
   #labels;
   #sampleRate;
   #callback = null;       // the registered kws_evaluation_callback, if any
@@ -474,7 +497,7 @@ export class Detector {
     const h = this.#live('push()');
     const input = toSamples(samples);
     const push = input instanceof Int16Array ? C.kws_detector_push_s16 : C.kws_detector_push;
-    check(push(h, pointerOf(input), input.length));
+    this.#inCall(() => check(push(h, pointerOf(input), input.length)));
     this.#rethrow();
     return this.#drain(h);
   }
@@ -483,9 +506,16 @@ export class Detector {
    * Push again only after reset(). */
   finish() {
     const h = this.#live('finish()');
-    check(C.kws_detector_finish(h));
+    this.#inCall(() => check(C.kws_detector_finish(h)));
     this.#rethrow();
     return this.#drain(h);
+  }
+
+  // push/finish run onEvaluation inside the library call: the handle must outlive the call, so
+  // close() there is refused (it would free the memory the call is using).
+  #inCall(body) {
+    this.#calling = true;
+    try { return body(); } finally { this.#calling = false; }
   }
 
   /** Starts a new stream: positions restart at 0, queued events are dropped. */
@@ -533,9 +563,12 @@ export class Detector {
     return Number(out[0]);
   }
 
-  /** Releases the detector now. Idempotent. */
+  /** Releases the detector now. Idempotent. Not from inside its own onEvaluation callback. */
   close() {
     if (this.#handle === null) return;
+    if (this.#calling)
+      throw new Error('libkws: Detector.close(): called from inside its own onEvaluation callback; ' +
+                      'close it after push()/finish() returns');
     detectorRegistry.unregister(this);
     C.kws_detector_free(this.#handle);
     this.#handle = null;

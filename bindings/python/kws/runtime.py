@@ -11,7 +11,9 @@ detector, audio files. Numpy arrays in, dataclasses out; everything goes through
     for event in detector.push(chunk):                         # any chunk size
         print(event.label, event.score, event.start_s, event.end_s)
 """
+import contextlib
 import ctypes
+import functools
 import json
 import os
 import threading
@@ -72,14 +74,46 @@ def _backend(name: str) -> int:
         raise ValueError(f"unknown backend {name!r} (expected one of {sorted(_native.BACKENDS)})")
 
 
+#: Integer PCM dtypes other than int16, and the factor that scales them to [-1, 1) (the
+#: conventions of WAV files: 8-bit is unsigned with 128 as zero, 32-bit is signed).
+_INTEGER_PCM = {"i1": (0, 1 / 128), "u1": (128, 1 / 128), "i4": (0, 1 / 2147483648)}
+_INT32 = (-2 ** 31, 2 ** 31 - 1)
+
+
 def _pcm(samples) -> np.ndarray:
-    """float32 or int16, C-contiguous, one-dimensional; other dtypes are converted to float32."""
+    """Native-order float32 or int16, C-contiguous, one-dimensional. Floats of any width and
+    byte order become float32 (samples in [-1, 1]); int16 of either byte order becomes native
+    int16; int8, uint8 and int32 are scaled to [-1, 1) as PCM of their width; every other dtype
+    (int64, unsigned 16/32/64, bool, complex, objects) is refused: its scale is not known."""
     array = np.asarray(samples)
     if array.ndim != 1:
         raise ValueError(f"samples must be one-dimensional (mono), got shape {array.shape}")
-    if array.dtype != np.int16:
+    kind = array.dtype.kind + str(array.dtype.itemsize)
+    if array.dtype.kind == "f":
         array = array.astype(np.float32, copy=False)
+    elif kind == "i2":
+        array = array.astype(np.int16, copy=False)  # to native byte order
+    elif kind in _INTEGER_PCM:
+        offset, scale = _INTEGER_PCM[kind]
+        array = ((array.astype(np.float64) - offset) * scale).astype(np.float32)
+    else:
+        raise TypeError(f"samples of dtype {array.dtype} are not PCM libkws reads: pass float "
+                        f"samples in [-1, 1], or int16 (int8, uint8, int32 are scaled as PCM)")
     return np.ascontiguousarray(array)
+
+
+def _integer(name: str, value, low: int = _INT32[0], high: int = _INT32[1]) -> int:
+    """``value`` as a Python int in [low, high], checked before it reaches ctypes (which would
+    wrap it silently: 2**32 + 16000 would become 16000)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        if isinstance(value, (float, np.floating)) and float(value).is_integer():
+            value = int(value)
+        else:
+            raise TypeError(f"{name} must be an integer, got {value!r}")
+    value = int(value)
+    if not low <= value <= high:
+        raise ValueError(f"{name} = {value} is out of range [{low}, {high}]")
+    return value
 
 
 def _f32(array: np.ndarray):
@@ -140,11 +174,57 @@ class Audio:
     sample_rate: int
 
 
+class _InUse:
+    """Which threads are inside a call on a handle, so that close() from another thread waits
+    for them to return instead of freeing memory a call is using."""
+
+    def __init__(self):
+        self._condition = threading.Condition()
+        self._depth: Dict[int, int] = {}
+
+    @contextlib.contextmanager
+    def call(self):
+        me = threading.get_ident()
+        with self._condition:
+            self._depth[me] = self._depth.get(me, 0) + 1
+        try:
+            yield
+        finally:
+            with self._condition:
+                self._depth[me] -= 1
+                if not self._depth[me]:
+                    del self._depth[me]
+                self._condition.notify_all()
+
+    def close(self, kind: str, free: Callable[[], None]) -> None:
+        with self._condition:
+            if threading.get_ident() in self._depth:
+                raise RuntimeError(f"close() of a {kind} from inside one of its own calls (an "
+                                   f"on_evaluation callback): close it after that call returns")
+            self._condition.wait_for(lambda: not self._depth)
+            free()
+
+
+def _guarded(method):
+    """Runs ``method`` as a call on the handle (see _InUse)."""
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        with self._in_use.call():
+            return method(self, *args, **kwargs)
+    return wrapper
+
+
 class _Handle:
-    """An owned libkws handle: freed by close(), by the with-statement, or at garbage collection."""
+    """An owned libkws handle: freed by close(), by the with-statement, or at garbage collection.
+    close() waits for calls running in other threads to return, and refuses inside a call."""
     _kind = ""       # "model", "classifier", "detector": for the closed-handle error
     _free = ""       # the kws_*_free function
     _handle = None
+
+    def __new__(cls, *args, **kwargs):
+        self = super().__new__(cls)
+        self._in_use = _InUse()
+        return self
 
     @property
     def handle(self) -> ctypes.c_void_p:
@@ -153,10 +233,16 @@ class _Handle:
         return self._handle
 
     def close(self) -> None:
-        """Frees the handle now; later calls raise ValueError."""
-        handle, self._handle = self._handle, None
-        if handle is not None and handle.value is not None:
-            getattr(_lib(), self._free)(handle)
+        """Frees the handle now (once calls in other threads have returned); later calls raise
+        ValueError."""
+        def free():
+            handle, self._handle = self._handle, None
+            if handle is not None and handle.value is not None:
+                getattr(_lib(), self._free)(handle)
+        in_use = self.__dict__.get("_in_use")
+        if in_use is None:  # __init__ never ran far enough to own a handle
+            return
+        in_use.close(self._kind, free)
 
     def __del__(self):
         try:
@@ -220,6 +306,7 @@ class Model(_Handle):
     def __repr__(self) -> str:
         return f"kws.Model(labels={self.labels}, sample_rate={self.sample_rate})"
 
+    @_guarded
     def classify(self, samples, sample_rate: int, *, backend: str = "default",
                  stride_seconds: Optional[float] = None) -> Classification:
         """Posteriors of one clip (float in [-1, 1] or int16, any rate). A clip shorter than the
@@ -233,6 +320,7 @@ class Model(_Handle):
                                                            ctypes.byref(params), scores, capacity, best)
         return _classify(self.labels, samples, sample_rate, run)
 
+    @_guarded
     def features(self, samples, sample_rate: int) -> np.ndarray:
         """The model's input features of a clip, [bins, frames] float32, exactly as training
         computed them (torchaudio-equal)."""
@@ -241,10 +329,11 @@ class Model(_Handle):
             pcm = pcm.astype(np.float32) / 32768.0
         bins, frames = ctypes.c_size_t(), ctypes.c_size_t()
         null = ctypes.POINTER(ctypes.c_float)()
-        _check(_lib().kws_features(self.handle, _f32(pcm), pcm.size, int(sample_rate), null, 0,
+        sample_rate = _integer("sample_rate", sample_rate)
+        _check(_lib().kws_features(self.handle, _f32(pcm), pcm.size, sample_rate, null, 0,
                                    ctypes.byref(bins), ctypes.byref(frames)))
         out = np.zeros(bins.value * frames.value + 16, dtype=np.float32)
-        _check(_lib().kws_features(self.handle, _f32(pcm), pcm.size, int(sample_rate), _f32(out),
+        _check(_lib().kws_features(self.handle, _f32(pcm), pcm.size, sample_rate, _f32(out),
                                    out.size, ctypes.byref(bins), ctypes.byref(frames)))
         return out[:bins.value * frames.value].reshape(bins.value, frames.value).copy()
 
@@ -263,13 +352,14 @@ def _classify(labels: List[str], samples, sample_rate: int, run) -> Classificati
     """One clip through run(suffix, pcm, count, rate, scores, capacity, best), which calls the
     kws_classify or kws_classifier_run function named with suffix ("" or "_s16")."""
     pcm = _pcm(samples)
+    sample_rate = _integer("sample_rate", sample_rate)
     scores = np.zeros(len(labels), dtype=np.float32)
     best = ctypes.c_int32(-1)
     if pcm.dtype == np.int16:
-        _check(run("_s16", _i16(pcm), pcm.size, int(sample_rate), _f32(scores), scores.size,
+        _check(run("_s16", _i16(pcm), pcm.size, sample_rate, _f32(scores), scores.size,
                    ctypes.byref(best)))
     else:
-        _check(run("", _f32(pcm), pcm.size, int(sample_rate), _f32(scores), scores.size,
+        _check(run("", _f32(pcm), pcm.size, sample_rate, _f32(scores), scores.size,
                    ctypes.byref(best)))
     return Classification(label=labels[best.value], index=best.value,
                           score=float(scores[best.value]),
@@ -288,11 +378,13 @@ class Classifier(_Handle):
                  stride_seconds: Optional[float] = None):
         params = _classify_params(backend, stride_seconds)
         handle = ctypes.c_void_p()
-        _check(_lib().kws_classifier_create(model.handle, ctypes.byref(params), ctypes.byref(handle)))
+        with model._in_use.call():  # the model stays open while this reads it
+            _check(_lib().kws_classifier_create(model.handle, ctypes.byref(params), ctypes.byref(handle)))
         self._handle = handle
         self._lock = threading.Lock()
         self.labels = list(model.labels)
 
+    @_guarded
     def classify(self, samples, sample_rate: int) -> Classification:
         """Posteriors of one clip, as :meth:`Model.classify`."""
         def run(suffix, pcm, count, rate, scores, capacity, best):
@@ -325,7 +417,8 @@ def _detector_params(model: "Model", thresholds: Optional[Mapping[str, float]], 
     _lib().kws_detector_params_init(ctypes.byref(params))
     for name, value in given.items():
         if value is not None:
-            setattr(params, name, _NUMERIC_PARAMS[name](value))
+            kind = _NUMERIC_PARAMS[name]
+            setattr(params, name, _integer(name, value) if kind is int else float(value))
     params.backend = _backend(backend)
     per_label = None
     if thresholds:
@@ -383,7 +476,8 @@ class Detector(_Handle):
             self._evaluation_callback = _native.EvaluationCallback(trampoline)
             params.evaluation_callback = self._evaluation_callback
         handle = ctypes.c_void_p()
-        _check(_lib().kws_detector_create(model.handle, ctypes.byref(params), ctypes.byref(handle)))
+        with model._in_use.call():  # the model stays open while this reads it
+            _check(_lib().kws_detector_create(model.handle, ctypes.byref(params), ctypes.byref(handle)))
         self._handle = handle
         self._lock = threading.Lock()
         self.model = model
@@ -410,6 +504,7 @@ class Detector(_Handle):
                                     score=float(event.score), start_sample=int(event.start_sample),
                                     end_sample=int(event.end_sample), sample_rate=self.sample_rate))
 
+    @_guarded
     def push(self, samples) -> List[Detection]:
         """Feeds a chunk (float in [-1, 1] or int16, at the detector's rate); returns the events
         it completed, oldest first."""
@@ -422,6 +517,7 @@ class Detector(_Handle):
             self._raise_callback_error()
             return self._drain()
 
+    @_guarded
     def finish(self) -> List[Detection]:
         """Ends the stream (flushes and evaluates the tail); call reset() before pushing again."""
         with self._lock:
@@ -429,11 +525,13 @@ class Detector(_Handle):
             self._raise_callback_error()
             return self._drain()
 
+    @_guarded
     def reset(self) -> None:
         with self._lock:
             _check(_lib().kws_detector_reset(self.handle))
 
     @property
+    @_guarded
     def scores(self) -> Dict[str, float]:
         """Smoothed posteriors after the latest evaluation."""
         pointer = ctypes.POINTER(ctypes.c_float)()
@@ -442,6 +540,7 @@ class Detector(_Handle):
         return {label: float(pointer[i]) for i, label in enumerate(self.labels[:count.value])}
 
     @property
+    @_guarded
     def evaluations(self) -> int:
         """Model evaluations since creation or reset (one per stride once the window is full)."""
         value = ctypes.c_int64()
@@ -449,6 +548,7 @@ class Detector(_Handle):
         return int(value.value)
 
     @property
+    @_guarded
     def samples_pushed(self) -> int:
         value = ctypes.c_int64()
         _check(_lib().kws_detector_samples_pushed(self.handle, ctypes.byref(value)))
@@ -471,10 +571,12 @@ class EventPolicy(_Handle):
             refractory_seconds=refractory_seconds, default_threshold=default_threshold,
             min_consecutive=min_consecutive)
         handle = ctypes.c_void_p()
-        _check(_lib().kws_event_policy_create(model.handle, ctypes.byref(params), ctypes.byref(handle)))
+        with model._in_use.call():  # the model stays open while this reads it
+            _check(_lib().kws_event_policy_create(model.handle, ctypes.byref(params), ctypes.byref(handle)))
         self._handle = handle
         self.labels = list(model.labels)
 
+    @_guarded
     def run(self, scores, frames) -> np.ndarray:
         """Runs evaluations in order, continuing from the previous call: ``scores`` [E, labels]
         smoothed posteriors, ``frames`` [E] their Evaluation.frame. Returns [E] int32: the label
@@ -491,11 +593,13 @@ class EventPolicy(_Handle):
             fired.ctypes.data_as(ctypes.POINTER(ctypes.c_int32))))
         return fired
 
+    @_guarded
     def reset(self) -> None:
         """Forgets the stream: every label armed, no refractory period running."""
         _check(_lib().kws_event_policy_reset(self.handle))
 
     @property
+    @_guarded
     def thresholds(self) -> np.ndarray:
         """Effective threshold per label (after sensitivity); inf for labels that never fire."""
         pointer = ctypes.POINTER(ctypes.c_float)()

@@ -208,6 +208,96 @@ def test_errors_are_kws_errors_with_pinned_status(model):
         kws.read_audio(b"not audio at all" * 10)
 
 
+def test_every_pcm_dtype_is_converted_or_refused(model):
+    """Each dtype gives the float result of the same PCM, or a TypeError: none is read unscaled
+    (big-endian int16 was once classified as other audio, '>i2' as native floats)."""
+    pcm16 = (bursts(1.0) * 20000).astype(np.int16)
+    reference = model.classify(pcm16, 16000).scores
+    as_float = pcm16.astype(np.float64) / 32768
+    same = {"<i2": pcm16.astype("<i2"), ">i2": pcm16.astype(">i2"),
+            ">f4": as_float.astype(">f4"), "<f8": as_float, ">f8": as_float.astype(">f8"),
+            "f2": as_float.astype(np.float16),
+            "<i4": pcm16.astype("<i4") << 16, ">i4": (pcm16.astype("<i4") << 16).astype(">i4"),
+            "u1": ((pcm16 >> 8) + 128).astype(np.uint8)}
+    for name, samples in same.items():
+        scores = model.classify(samples, 16000).scores
+        tolerance = 0.05 if name in ("u1", "f2") else 1e-4  # 8 bits or half precision
+        assert all(abs(scores[k] - reference[k]) < tolerance for k in reference), name
+    detector = kws.Detector(model)
+    detector.push(pcm16.astype(">i2"))
+    for dtype in (np.int64, np.uint16, np.uint32, np.uint64, np.bool_, np.complex64, object):
+        with pytest.raises(TypeError, match="dtype"):
+            model.classify(np.zeros(16000, dtype=dtype), 16000)
+        with pytest.raises(TypeError, match="dtype"):
+            detector.push(np.zeros(160, dtype=dtype))
+
+
+def test_integers_are_range_checked_before_ctypes(model):
+    clip = bursts(1.0)
+    for wrapped in (2 ** 32 + 16000, -(2 ** 32) + 16000, 2 ** 31):
+        with pytest.raises(ValueError, match="out of range"):
+            model.classify(clip, wrapped)
+        with pytest.raises(ValueError, match="out of range"):
+            kws.Detector(model, sample_rate=wrapped)
+        with pytest.raises(ValueError, match="out of range"):
+            model.features(clip, wrapped)
+    with pytest.raises(ValueError, match="out of range"):
+        kws.Detector(model, min_consecutive=2 ** 31)
+    for not_integer in (True, 16000.5, "16000", None):
+        with pytest.raises(TypeError):
+            model.classify(clip, not_integer)
+    assert model.classify(clip, 16000.0).label == model.classify(clip, np.int64(16000)).label
+
+
+@pytest.mark.parametrize("kind", ["detector", "classifier", "model"])
+def test_close_while_another_thread_calls_waits_for_it(model, kind):
+    """close() from one thread during push/classify in another: the call finishes, then the
+    handle is freed; later calls raise ValueError (once: the interpreter aborted in free())."""
+    import threading
+    import time
+
+    audio = bursts(20.0)
+    for attempt in range(4):
+        own_model = kws.Model(MODEL)
+        handle = {"detector": lambda: kws.Detector(own_model), "classifier": lambda: kws.Classifier(own_model),
+                  "model": lambda: own_model}[kind]()
+        call = handle.push if kind == "detector" else (lambda a: handle.classify(a, 16000))
+        started, outcome = threading.Event(), {}
+
+        def worker():
+            try:
+                started.set()
+                for _ in range(3):
+                    call(audio)
+                outcome["done"] = True
+            except ValueError as error:  # closed between two calls: the clean refusal
+                outcome["closed"] = str(error)
+
+        thread = threading.Thread(target=worker)
+        thread.start()
+        started.wait()
+        time.sleep(0.002 * attempt)
+        handle.close()
+        thread.join(30)
+        assert not thread.is_alive() and outcome, kind
+        with pytest.raises(ValueError, match="closed"):
+            call(audio[:1600])
+        own_model.close()
+
+
+def test_close_inside_a_callback_is_refused(model):
+    holder = {}
+
+    def on_evaluation(evaluation):
+        holder["detector"].close()
+
+    holder["detector"] = detector = kws.Detector(model, on_evaluation=on_evaluation)
+    with pytest.raises(RuntimeError, match="inside one of its own calls"):
+        detector.push(bursts(2.0))
+    detector.reset()  # still open and usable
+    detector.close()
+
+
 def test_struct_mirrors_match_kws_h():
     """The ctypes structs against the C compiler's own layout of kws.h."""
     library_or_skip()
