@@ -16,6 +16,7 @@ PACKAGES=(
   python3 python3-torch python3-torchaudio python3-numpy python3-pytest python3-onnx
   clang libclang-rt-14-dev  # libFuzzer targets (tests/fuzz)
   python3-scipy python3-matplotlib espeak-ng
+  flite festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts  # more TTS voices (recipe.synth)
   chromium  # the kws-serve page's end-to-end test (headless, via playwright-core from npm)
 )
 PRESET=release

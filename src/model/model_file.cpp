@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <limits>
@@ -23,6 +24,11 @@ using json = nlohmann::ordered_json;  // keeps the file order of tensors
 
 // A corrupt length field must not make us parse (or allocate for) gigabytes of "JSON".
 constexpr std::uint64_t kMaxHeaderBytes = 16u << 20;
+// The largest BC-ResNet (tau 8) is about 2.5 MB; a path to /dev/zero must not grow without end.
+constexpr std::uint64_t kMaxModelFileBytes = 64u << 20;
+// 60 s of 10 ms frames: a window longer than a minute is a corrupt field, and the engine's
+// buffers (and every evaluation's cost) grow with it.
+constexpr int kMaxInputFrames = 6001;
 
 [[noreturn]] void corrupt(const std::string& message) { throw FileError(ErrorCode::corrupt_data, message); }
 [[noreturn]] void unsupported(const std::string& message) {
@@ -139,6 +145,9 @@ void parse_metadata(const json& header, detail::ModelData& model) {
             std::to_string(model.feature_config.bins()));
 
   model.input_frames = parse_positive_int("input_frames", get("input_frames"));
+  if (model.input_frames > kMaxInputFrames)
+    corrupt("metadata input_frames " + std::to_string(model.input_frames) + " exceeds the limit of " +
+            std::to_string(kMaxInputFrames) + " frames (60 s)");
 
   const std::string eps = get("bn_eps");
   char* end = nullptr;
@@ -157,8 +166,9 @@ void parse_metadata(const json& header, detail::ModelData& model) {
     if (!thresholds.is_object()) corrupt("metadata thresholds must be a JSON object label -> number");
     for (const auto& [label, value] : thresholds.items()) {
       if (!seen.count(label)) corrupt("metadata thresholds names the unknown label \"" + label + "\"");
-      if (!value.is_number() || !std::isfinite(value.get<double>()))
-        corrupt("metadata threshold of \"" + label + "\" must be a finite number");
+      // A posterior is in [0, 1]: a threshold outside would silently never (or always) fire.
+      if (!value.is_number() || !(value.get<double>() >= 0.0 && value.get<double>() <= 1.0))
+        corrupt("metadata threshold of \"" + label + "\" must be a number in [0, 1], got " + value.dump());
       model.thresholds[label] = value.get<float>();
     }
   }
@@ -300,9 +310,20 @@ Model Model::load(const void* data, std::size_t size) {
 }
 
 Model Model::load(const std::string& path) {
+  std::error_code status;
+  if (std::filesystem::is_directory(path, status))
+    throw FileError(ErrorCode::io, path + ": is a directory, not a model file");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw FileError(ErrorCode::io, path + ": cannot open: " + std::strerror(errno));
-  std::vector<char> blob((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // Read in pieces up to the cap: the size of a FIFO or a device is not known in advance.
+  std::vector<char> blob;
+  char piece[1 << 16];
+  while (in.read(piece, sizeof piece) || in.gcount() > 0) {
+    blob.insert(blob.end(), piece, piece + in.gcount());
+    if (blob.size() > kMaxModelFileBytes)
+      throw FileError(ErrorCode::corrupt_data, path + ": larger than the " + std::to_string(kMaxModelFileBytes >> 20) +
+                                                   " MiB a model file may be");
+  }
   if (in.bad()) throw FileError(ErrorCode::io, path + ": read failed");
   try {
     return Model(parse(reinterpret_cast<const unsigned char*>(blob.data()), blob.size()));

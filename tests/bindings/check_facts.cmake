@@ -73,6 +73,11 @@ set(cpp_cap "${CMAKE_MATCH_1} << ${CMAKE_MATCH_2}")
 string(REGEX MATCH "\nMAX_HEADER_BYTES = ([0-9]+ << [0-9]+)" _ "${modelfile_py}")
 expect_equal("${CMAKE_MATCH_1}" "${cpp_cap}" "modelfile.py MAX_HEADER_BYTES (${CMAKE_MATCH_1}) != model_file.cpp kMaxHeaderBytes (${cpp_cap})")
 
+string(REGEX MATCH "kMaxInputFrames = ([0-9]+);" _ "${model_file_cpp}")
+set(cpp_frames "${CMAKE_MATCH_1}")
+string(REGEX MATCH "\nMAX_INPUT_FRAMES = ([0-9]+)" _ "${modelfile_py}")
+expect_equal("${CMAKE_MATCH_1}" "${cpp_frames}" "modelfile.py MAX_INPUT_FRAMES (${CMAKE_MATCH_1}) != model_file.cpp kMaxInputFrames (${cpp_frames})")
+
 string(REGEX MATCH "#define KWS_MIN_SAMPLE_RATE ([0-9]+)" _ "${limits_h}")
 set(rates "(${CMAKE_MATCH_1}, ")
 string(REGEX MATCH "#define KWS_MAX_SAMPLE_RATE ([0-9]+)" _ "${limits_h}")

@@ -123,6 +123,20 @@ TEST_CASE("a missing file is an io error naming the path") {
   }
 }
 
+TEST_CASE("paths that are not model files: a directory, an endless device") {
+  auto expect = [](const std::string& path, kws::ErrorCode code, const std::string& needle) {
+    try {
+      kws::Model::load(path);
+      FAIL("loaded " << path);
+    } catch (const kws::FileError& error) {
+      CHECK(error.code() == code);
+      CHECK_MESSAGE(std::string(error.what()).find(needle) != std::string::npos, error.what());
+    }
+  };
+  expect("/tmp", kws::ErrorCode::io, "is a directory");
+  expect("/dev/zero", kws::ErrorCode::corrupt_data, "MiB a model file may be");  // bounded, not endless
+}
+
 TEST_CASE("hostile model files are rejected with a reason") {
   using kws::ErrorCode;
   const std::vector<unsigned char>& good = good_blob();
@@ -292,6 +306,20 @@ TEST_CASE("hostile model files are rejected with a reason") {
     Parts parts = split(good);
     parts.header["__metadata__"]["thresholds"] = R"({"banana": 0.5})";
     expect_rejected(join(parts), ErrorCode::corrupt_data, "banana");
+  }
+  SUBCASE("input_frames beyond a minute") {
+    for (const char* frames : {"6002", "100000", "999999999"}) {
+      Parts parts = split(good);
+      parts.header["__metadata__"]["input_frames"] = frames;
+      expect_rejected(join(parts), ErrorCode::corrupt_data, "exceeds the limit of 6001 frames");
+    }
+  }
+  SUBCASE("thresholds outside [0, 1]") {
+    for (const char* value : {"2.0", "1e300", "-1", "1.0000001", "-0.5"}) {
+      Parts parts = split(good);
+      parts.header["__metadata__"]["thresholds"] = std::string(R"({"yes": )") + value + "}";
+      expect_rejected(join(parts), ErrorCode::corrupt_data, "must be a number in [0, 1]");
+    }
   }
   SUBCASE("NaN weight") {
     Parts parts = split(good);

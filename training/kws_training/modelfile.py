@@ -31,6 +31,8 @@ DEFAULT_INPUT_FRAMES = 101
 ALIGNMENT = 8
 #: Refuse headers larger than this (a corrupt length field must not trigger a huge read).
 MAX_HEADER_BYTES = 16 << 20  # the C++ loader's kMaxHeaderBytes (src/model/model_file.cpp; tests/bindings checks)
+#: The longest analysis window a file may declare (60 s of 10 ms frames; C++ kMaxInputFrames).
+MAX_INPUT_FRAMES = 6001
 
 REQUIRED_METADATA = ("format", "format_version", "architecture", "tau", "num_classes", "labels",
                      "feature_config", "input_frames", "bn_eps")
@@ -139,10 +141,17 @@ def _parse_thresholds(metadata: Mapping[str, str], labels: List[str]) -> Dict[st
     for label, value in thresholds.items():
         if label not in labels:
             raise ModelFileError(f"threshold for unknown label {label!r}")
-        if isinstance(value, bool) or not isinstance(value, (int, float)) \
-                or not math.isfinite(value):
-            raise ModelFileError(f"threshold of {label!r} must be a finite number, got {value!r}")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
+            raise ModelFileError(f"threshold of {label!r} must be a number in [0, 1], got {value!r}")
     return {label: float(value) for label, value in thresholds.items()}
+
+
+def _parse_input_frames(metadata: Mapping[str, str]) -> int:
+    frames = _parse_int(metadata, "input_frames")
+    if frames > MAX_INPUT_FRAMES:
+        raise ModelFileError(f"metadata input_frames {frames} exceeds the limit of "
+                             f"{MAX_INPUT_FRAMES} frames (60 s)")
+    return frames
 
 
 def parse_metadata(metadata: Mapping[str, str]) -> Dict[str, Any]:
@@ -187,7 +196,7 @@ def parse_metadata(metadata: Mapping[str, str]) -> Dict[str, Any]:
         "num_classes": num_classes,
         "labels": labels,
         "feature_config": feature_config,
-        "input_frames": _parse_int(metadata, "input_frames"),
+        "input_frames": _parse_input_frames(metadata),
         "bn_eps": bn_eps,
         "thresholds": _parse_thresholds(metadata, labels) if "thresholds" in metadata else None,
         "description": metadata.get("description"),

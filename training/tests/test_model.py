@@ -173,6 +173,12 @@ CORRUPTIONS = {
         p, lambda h: h.update(bias=h.pop("classifier.5.bias"))), "missing tensors"),
     "wrong tau": (lambda p: _rewrite_header(
         p, lambda h: h["__metadata__"].update(tau="2")), "tau=2"),
+    "window beyond a minute": (lambda p: _rewrite_header(
+        p, lambda h: h["__metadata__"].update(input_frames="100000")), "limit of 6001 frames"),
+    "threshold above 1": (lambda p: _rewrite_header(
+        p, lambda h: h["__metadata__"].update(thresholds='{"yes": 2.0}')), r"in \[0, 1\]"),
+    "negative threshold": (lambda p: _rewrite_header(
+        p, lambda h: h["__metadata__"].update(thresholds='{"yes": -1}')), r"in \[0, 1\]"),
 }
 
 

@@ -144,6 +144,7 @@ def test_one_command_end_to_end(tmp_path, monkeypatch):
     out = tmp_path / "hey_libkws.kws"
     monkeypatch.setattr(train, "parse_args", lambda argv, _parse=train.parse_args: _parse(
         argv + ["--max-steps", "2", "--batch-size", "8", "--epoch-size", "32", "--sentences", "2",
+                "--negatives", "6", "--negative-renders", "2",
                 "--cache-dir", str(tmp_path / "cache")]))
     assert wakeword.main(["hey libkws", "--out", str(out), "--backbone", str(tmp_path / "backbone.kws"),
                           "--epochs", "1", "--keyword-renders", "12", "--threads", "1",
