@@ -171,6 +171,7 @@ template <class Sample>
 kws_status check_clip(const char* function, const kws::Model& model, const Sample* samples, size_t count,
                       int32_t sample_rate, const float* out_scores, size_t scores_capacity) {
   if (count == 0) return invalid(function, "count is 0 (an empty clip has no class)");
+  if (count > KWS_MAX_SAMPLE_COUNT) return invalid(function, "count exceeds KWS_MAX_SAMPLE_COUNT");
   if (samples == nullptr) return invalid(function, "samples is NULL");
   if (!kws::valid_sample_rate(sample_rate)) return invalid(function, "sample_rate must be in " KWS_RATE_RANGE);
   if (out_scores == nullptr) return invalid(function, "out_scores is NULL");
@@ -360,6 +361,7 @@ kws_status kws_features(const kws_model* model, const float* samples, size_t cou
                         size_t out_capacity, size_t* out_bins, size_t* out_frames) {
   KWS_REQUIRE(model != nullptr, "model is NULL");
   KWS_REQUIRE(count > 0, "count is 0 (an empty clip has no features)");
+  KWS_REQUIRE(count <= KWS_MAX_SAMPLE_COUNT, "count exceeds KWS_MAX_SAMPLE_COUNT");
   KWS_REQUIRE(samples != nullptr, "samples is NULL");
   KWS_REQUIRE(kws::valid_sample_rate(sample_rate), "sample_rate must be in " KWS_RATE_RANGE);
   KWS_REQUIRE(out_bins != nullptr && out_frames != nullptr, "out_bins or out_frames is NULL");
@@ -525,6 +527,7 @@ void kws_detector_free(kws_detector* detector) { delete detector; }
 kws_status kws_detector_push(kws_detector* detector, const float* samples, size_t count) {
   KWS_REQUIRE(detector != nullptr, "detector is NULL");
   KWS_REQUIRE(samples != nullptr || count == 0, "samples is NULL");
+  KWS_REQUIRE(count <= KWS_MAX_SAMPLE_COUNT, "count exceeds KWS_MAX_SAMPLE_COUNT");
   return guard(__func__, [&] {
     detector->detector.push(samples, count, [detector](const kws::Detection& d) { deliver(detector, d); });
   });
@@ -533,6 +536,7 @@ kws_status kws_detector_push(kws_detector* detector, const float* samples, size_
 kws_status kws_detector_push_s16(kws_detector* detector, const int16_t* samples, size_t count) {
   KWS_REQUIRE(detector != nullptr, "detector is NULL");
   KWS_REQUIRE(samples != nullptr || count == 0, "samples is NULL");
+  KWS_REQUIRE(count <= KWS_MAX_SAMPLE_COUNT, "count exceeds KWS_MAX_SAMPLE_COUNT");
   return guard(__func__, [&] {
     detector->detector.push(samples, count, [detector](const kws::Detection& d) { deliver(detector, d); });
   });
@@ -622,6 +626,7 @@ kws_status kws_event_policy_run(kws_event_policy* policy, const float* scores, s
   KWS_REQUIRE(scores_count == std::size_t(policy->policy.num_classes()),
               "scores_count must equal the model's number of labels");
   if (count == 0) return KWS_OK;
+  KWS_REQUIRE(count <= KWS_MAX_SAMPLE_COUNT / scores_count, "count exceeds KWS_MAX_SAMPLE_COUNT / scores_count");
   KWS_REQUIRE(scores != nullptr && frames != nullptr && out_fired != nullptr, "scores, frames or out_fired is NULL");
   for (std::size_t i = 1; i < count; ++i)
     KWS_REQUIRE(frames[i] >= frames[i - 1], "frames must be non-decreasing");

@@ -31,7 +31,10 @@
 
 #include "kws/version.h" /* KWS_VERSION_MAJOR, _MINOR, _PATCH, _STRING, _NUMBER */
 
-#include "kws/limits.h"  /* KWS_MIN_SAMPLE_RATE, KWS_MAX_SAMPLE_RATE: sample rates accepted everywhere */
+#include "kws/limits.h"  /* KWS_MIN/MAX_SAMPLE_RATE (rates accepted everywhere), KWS_MAX_SAMPLE_COUNT */
+
+/* Samples everywhere: float in [-1, 1] or int16; NaN and +-Inf float samples count as 0 (silence),
+ * as in audio files; a count above KWS_MAX_SAMPLE_COUNT is KWS_ERROR_INVALID_ARGUMENT. */
 
 #if defined(_WIN32)
 #  if defined(KWS_BUILDING_LIBRARY)

@@ -10,6 +10,7 @@
 
 #include "kws/error.hpp"
 #include "sample_rate.hpp"
+#include "samples.hpp"
 
 namespace kws {
 
@@ -94,6 +95,7 @@ Audio decode(const std::string& source, SNDFILE* file, const SF_INFO& info, cons
   check_info(source, info, options);
   Audio audio;
   audio.sample_rate = info.samplerate;
+  audio.source = AudioInfo{info.samplerate, info.channels, std::int64_t(info.frames), format_name(info.format)};
   // Never trust the header's frame count for allocation: grow with what actually decodes, so a
   // lying header costs nothing and a truncated file yields the audio that is there.
   const std::size_t channels = std::size_t(info.channels);
@@ -116,8 +118,7 @@ Audio decode(const std::string& source, SNDFILE* file, const SF_INFO& info, cons
   }
   if (sf_error(file) != SF_ERR_NO_ERROR && audio.samples.empty())
     throw FileError(ErrorCode::corrupt_data, source + ": cannot decode audio: " + sf_strerror(file));
-  for (float& sample : audio.samples)
-    if (!std::isfinite(sample)) sample = 0.0f;  // float WAVs may carry NaN/Inf; keep the math sane
+  for (float& sample : audio.samples) sample = detail::finite_or_zero(sample);  // float WAVs may carry NaN/Inf
   if (options.target_sample_rate > 0 && options.target_sample_rate != audio.sample_rate) {
     audio.samples = resample(audio.samples.data(), audio.samples.size(), audio.sample_rate,
                              options.target_sample_rate);
@@ -179,6 +180,13 @@ std::vector<float> resample(const float* samples, std::size_t count, int from_ra
     throw InvalidArgument("resample: sample rates must be in " + detail::sample_rate_range() +
                           ", got " + std::to_string(from_rate) + " -> " + std::to_string(to_rate));
   if (samples == nullptr && count > 0) throw InvalidArgument("resample: samples is null");
+  if (count > detail::kMaxSampleCount) throw InvalidArgument("resample: impossible sample count");
+  std::vector<float> finite;  // NaN/Inf cleaned first: the filter would spread one to its neighbours
+  if (!std::all_of(samples, samples + count, [](float x) { return std::isfinite(x); })) {
+    finite.resize(count);
+    std::transform(samples, samples + count, finite.begin(), detail::finite_or_zero);
+    samples = finite.data();
+  }
   if (from_rate == to_rate || count == 0) return std::vector<float>(samples, samples + count);
   const double ratio = double(to_rate) / from_rate;
   std::vector<float> out(std::size_t(std::ceil(double(count) * ratio)) + 1);

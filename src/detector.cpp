@@ -14,6 +14,7 @@
 #include "detector_options.hpp"
 #include "sample_rate.hpp"
 #include "stream_resampler.hpp"
+#include "samples.hpp"
 
 namespace kws {
 
@@ -39,6 +40,7 @@ struct Detector::Impl {
   std::optional<detail::StreamResampler> resampler;
   std::vector<float> block;      // resampler output / int16 conversion, kBlock
   std::vector<float> converted;  // int16 -> float, kBlock
+  std::vector<float> cleaned;    // finite samples ahead of the resampler, kBlock
   std::vector<float> ring;       // [window][bins], slot = frame % window
   std::vector<float> input;      // [bins][window], oldest frame first
   std::vector<float> logits;
@@ -78,6 +80,7 @@ struct Detector::Impl {
     const int classes = model.num_classes();
     block.assign(kBlock, 0.0f);
     converted.assign(kBlock, 0.0f);
+    cleaned.assign(kBlock, 0.0f);
     ring.assign(std::size_t(window) * bins, 0.0f);
     input.assign(std::size_t(window) * bins, 0.0f);
     logits.assign(classes, 0.0f);
@@ -172,8 +175,22 @@ struct Detector::Impl {
     if (count == 0) return;
     if (samples == nullptr) throw InvalidArgument("Detector::push: samples is null");
     if (finished) throw InvalidArgument("Detector::push after finish(): call reset() to start a new stream");
+    if (count > detail::kMaxSampleCount) throw InvalidArgument("Detector::push: impossible sample count");
     samples_pushed += std::int64_t(count);
-    if (!resampler) return feed_model_rate(samples, count);
+    if (!resampler) return feed_model_rate(samples, count);  // the feature frames clean samples
+    if (std::all_of(samples, samples + count, [](float x) { return std::isfinite(x); }))
+      return resample_block(samples, count);
+    // Cleaned (finite_or_zero) before the resampler can spread a NaN, a block at a time.
+    while (count > 0) {
+      const std::size_t n = std::min(count, cleaned.size());
+      std::transform(samples, samples + n, cleaned.begin(), detail::finite_or_zero);
+      resample_block(cleaned.data(), n);
+      samples += n;
+      count -= n;
+    }
+  }
+
+  void resample_block(const float* samples, std::size_t count) {
     for (;;) {
       std::size_t consumed = 0;
       const std::size_t produced = resampler->process(samples, count, &consumed, block.data(), block.size());
@@ -187,6 +204,7 @@ struct Detector::Impl {
   void push(const std::int16_t* samples, std::size_t count) {
     if (count == 0) return;
     if (samples == nullptr) throw InvalidArgument("Detector::push: samples is null");
+    if (count > detail::kMaxSampleCount) throw InvalidArgument("Detector::push: impossible sample count");
     while (count > 0) {
       const std::size_t n = std::min(count, converted.size());
       for (std::size_t i = 0; i < n; ++i) converted[i] = float(samples[i]) * (1.0f / 32768.0f);

@@ -13,6 +13,7 @@
 #include "kws/error.hpp"
 #include "mel.hpp"
 #include "sample_rate.hpp"
+#include "samples.hpp"
 
 namespace kws {
 
@@ -182,7 +183,7 @@ class FrameStream {
     if (ended_) throw InvalidArgument("push after finish(): call reset() to start a new stream");
     if (end_ == buffer_.size()) compact();
     const std::size_t taken = std::min(count, buffer_.size() - end_);
-    std::memcpy(buffer_.data() + end_, samples, taken * sizeof(float));
+    for (std::size_t i = 0; i < taken; ++i) buffer_[end_ + i] = finite_or_zero(samples[i]);
     end_ += taken;
     received_ += taken;
     if (!started_ && received_ > pad_) {
@@ -281,16 +282,19 @@ FeatureMatrix FeatureExtractor::compute(const float* samples, std::size_t count)
 
 FeatureMatrix FeatureExtractor::compute(const float* samples, std::size_t count, int sample_rate) {
   if (count == 0) throw InvalidArgument("FeatureExtractor::compute: empty clip");
+  if (count > detail::kMaxSampleCount) throw InvalidArgument("FeatureExtractor::compute: impossible sample count");
+  if (samples == nullptr) throw InvalidArgument("FeatureExtractor::compute: samples is null");
   detail::require_sample_rate("FeatureExtractor::compute", sample_rate);
   const int rate = stream_->config().sample_rate;
   if (sample_rate == rate) return compute(samples, count);
-  const std::vector<float> audio = resample(samples, count, sample_rate, rate);
+  const std::vector<float> audio = resample(samples, count, sample_rate, rate);  // cleans NaN/Inf
   if (audio.empty()) throw InvalidArgument("FeatureExtractor::compute: empty clip after resampling");
   return compute(audio);
 }
 
 void FeatureExtractor::compute(const float* samples, std::size_t count, FeatureMatrix& out) {
   if (count > 0 && samples == nullptr) throw InvalidArgument("samples is null");
+  if (count > detail::kMaxSampleCount) throw InvalidArgument("FeatureExtractor::compute: impossible sample count");
   const FeatureConfig& config = stream_->config();
   const std::size_t mels = std::size_t(config.n_mels);
   stream_->reset();

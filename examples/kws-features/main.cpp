@@ -102,10 +102,10 @@ int main(int argc, char** argv) {
     }
     if (mfcc) config.kind = kws::FeatureKind::mfcc;
 
-    const kws::AudioInfo info = kws::probe_audio(input);
     kws::AudioReadOptions options;
     options.target_sample_rate = config.sample_rate;
-    const kws::Audio audio = kws::read_audio(input, options);
+    const kws::Audio audio = kws::read_audio(input, options);  // opened once: pipes and FIFOs work
+    const kws::AudioInfo& info = audio.source;
     kws::FeatureExtractor extractor(config);
     const auto start = std::chrono::steady_clock::now();
     const kws::FeatureMatrix features = extractor.compute(audio.samples);

@@ -460,9 +460,7 @@ int main(int argc, char** argv) {
     auto on_event = [&](const kws::Detection& d) { events.push_back(detection_json(d, rate)); };
     if (session->float32) {
       session->f32_buffer.resize(count);
-      std::memcpy(session->f32_buffer.data(), body.data(), body.size());
-      for (float& x : session->f32_buffer)
-        if (!std::isfinite(x)) x = 0.0f;
+      std::memcpy(session->f32_buffer.data(), body.data(), body.size());  // libkws treats NaN/Inf as 0
       session->detector.push(session->f32_buffer.data(), count, on_event);
     } else {
       session->s16_buffer.resize(count);

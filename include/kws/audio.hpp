@@ -20,9 +20,19 @@ inline constexpr int kMinSampleRate = KWS_MIN_SAMPLE_RATE;
 inline constexpr int kMaxSampleRate = KWS_MAX_SAMPLE_RATE;
 constexpr bool valid_sample_rate(int rate) { return rate >= kMinSampleRate && rate <= kMaxSampleRate; }
 
+struct AudioInfo {
+  int sample_rate = 0;
+  int channels = 0;
+  std::int64_t frames = 0;  // per channel
+  std::string format;       // e.g. "WAV (Microsoft) / Signed 16 bit PCM"
+};
+
 struct Audio {
   std::vector<float> samples;  // mono
   int sample_rate = 0;
+  // The file as it was (its own rate, channels, format), so that a caller need not open it
+  // twice: a pipe or FIFO can be read only once.
+  AudioInfo source;
 
   double duration_seconds() const { return sample_rate > 0 ? double(samples.size()) / sample_rate : 0.0; }
 };
@@ -35,13 +45,6 @@ struct AudioReadOptions {
 };
 
 // What a file claims to hold, without decoding it.
-struct AudioInfo {
-  int sample_rate = 0;
-  int channels = 0;
-  std::int64_t frames = 0;  // per channel
-  std::string format;       // e.g. "WAV (Microsoft) / Signed 16 bit PCM"
-};
-
 AudioInfo probe_audio(const std::string& path);
 Audio read_audio(const std::string& path, const AudioReadOptions& options = {});
 // The same from an in-memory file image (e.g. an HTTP upload); `data` is not retained.
@@ -52,7 +55,8 @@ enum class WavEncoding { pcm16, float32 };
 void write_wav(const std::string& path, const float* samples, std::size_t count, int sample_rate,
                WavEncoding encoding = WavEncoding::pcm16);
 
-// Converts a whole signal between sample rates (libsoxr, high quality, linear phase).
+// Converts a whole signal between sample rates (libsoxr, high quality, linear phase). NaN and Inf
+// samples count as 0, as everywhere in libkws.
 std::vector<float> resample(const float* samples, std::size_t count, int from_rate, int to_rate);
 
 }  // namespace kws

@@ -10,4 +10,9 @@
 #define KWS_MIN_SAMPLE_RATE 1000
 #define KWS_MAX_SAMPLE_RATE 768000
 
+/* The most samples (or evaluations) one call takes: a count above this cannot describe a real
+ * buffer (its byte size would overflow) and is refused with KWS_ERROR_INVALID_ARGUMENT, not read
+ * past the end. 2^60. */
+#define KWS_MAX_SAMPLE_COUNT ((unsigned long long)1 << 60)
+
 #endif

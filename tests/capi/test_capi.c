@@ -455,6 +455,53 @@ static void test_misuse(kws_model* model) {
   kws_audio_free(samples);
 }
 
+/* One rule for every entry point: NaN/Inf samples count as silence (the same posteriors as zeros
+ * there), and counts no buffer can hold are INVALID_ARGUMENT, never a crash. */
+static void test_non_finite_samples_and_impossible_counts(kws_model* model) {
+  float* clip = noise(16000, 5, 0.3f);
+  float* zeroed = (float*)malloc(16000 * sizeof(float));
+  float with_nan[12], expected[12], at_rate[12], at_rate_expected[12];
+  float nan_value = strtof("nan", NULL), inf_value = strtof("inf", NULL);
+  int32_t best = -1, expected_best = -2;
+  size_t bins = 0, frames = 0;
+  kws_detector* detector = NULL;
+  kws_detector_params p;
+  int i;
+  memcpy(zeroed, clip, 16000 * sizeof(float));
+  for (i = 7990; i < 8010; ++i) zeroed[i] = 0.0f;
+  for (i = 7990; i < 8010; ++i) clip[i] = (i % 3 == 0) ? nan_value : (i % 3 == 1 ? inf_value : -inf_value);
+  CHECK(kws_classify(model, zeroed, 16000, 16000, NULL, expected, 12, &expected_best) == KWS_OK);
+  CHECK(kws_classify(model, clip, 16000, 16000, NULL, with_nan, 12, &best) == KWS_OK);
+  CHECK(best == expected_best);
+  for (i = 0; i < 12; ++i) CHECK(isfinite(with_nan[i]) && fabsf(with_nan[i] - expected[i]) < 1e-6f);
+  /* At another rate the samples are cleaned before resampling (a NaN would spread). */
+  CHECK(kws_classify(model, zeroed, 16000, 22050, NULL, at_rate_expected, 12, NULL) == KWS_OK);
+  CHECK(kws_classify(model, clip, 16000, 22050, NULL, at_rate, 12, NULL) == KWS_OK);
+  for (i = 0; i < 12; ++i) CHECK(isfinite(at_rate[i]) && fabsf(at_rate[i] - at_rate_expected[i]) < 1e-6f);
+  for (i = 0; i < 16000; ++i) clip[i] = nan_value; /* all NaN: silence, finite posteriors */
+  CHECK(kws_classify(model, clip, 16000, 16000, NULL, with_nan, 12, &best) == KWS_OK);
+  for (i = 0; i < 12; ++i) CHECK(isfinite(with_nan[i]));
+
+  CHECK(kws_classify(model, clip, SIZE_MAX, 16000, NULL, with_nan, 12, NULL) == KWS_ERROR_INVALID_ARGUMENT);
+  CHECK(strstr(kws_last_error(), "KWS_MAX_SAMPLE_COUNT") != NULL);
+  CHECK(kws_classify_s16(model, (const int16_t*)clip, SIZE_MAX / 2, 16000, NULL, with_nan, 12, NULL) ==
+        KWS_ERROR_INVALID_ARGUMENT);
+  CHECK(kws_features(model, clip, SIZE_MAX, 8000, NULL, 0, &bins, &frames) == KWS_ERROR_INVALID_ARGUMENT);
+  kws_detector_params_init(&p);
+  CHECK(kws_detector_create(model, &p, &detector) == KWS_OK);
+  CHECK(kws_detector_push(detector, clip, SIZE_MAX) == KWS_ERROR_INVALID_ARGUMENT);
+  CHECK(kws_detector_push_s16(detector, (const int16_t*)clip, SIZE_MAX) == KWS_ERROR_INVALID_ARGUMENT);
+  CHECK(kws_detector_push(detector, clip, 16000) == KWS_OK); /* still usable */
+  kws_detector_free(detector);
+  p.sample_rate = 8000; /* the resampling path */
+  CHECK(kws_detector_create(model, &p, &detector) == KWS_OK);
+  CHECK(kws_detector_push(detector, clip, SIZE_MAX) == KWS_ERROR_INVALID_ARGUMENT);
+  CHECK(kws_detector_push(detector, clip, 16000) == KWS_OK);
+  kws_detector_free(detector);
+  free(zeroed);
+  free(clip);
+}
+
 int main(void) {
   kws_model* model = NULL;
   test_version();
@@ -468,6 +515,7 @@ int main(void) {
   test_detector(model);
   test_event_policy(model);
   test_misuse(model);
+  test_non_finite_samples_and_impossible_counts(model);
   kws_model_free(model);
   printf("%d checks, %d failed\n", checks, failures);
   return failures == 0 ? 0 : 1;

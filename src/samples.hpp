@@ -1,0 +1,21 @@
+// What every sample entering libkws goes through: one rule for files, buffers and streams.
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+
+#include "kws/limits.h"
+
+namespace kws::detail {
+
+// NaN and +-Inf samples count as silence: one NaN would make every posterior of the windows it
+// falls in NaN (and the "best" label arbitrary), and a resampler would spread it to its
+// neighbours. Applied before resampling and where samples enter the feature frames.
+inline float finite_or_zero(float sample) { return std::isfinite(sample) ? sample : 0.0f; }
+
+// The most samples one call takes (kws/limits.h says why): more is refused with InvalidArgument.
+constexpr std::size_t kMaxSampleCount = std::size_t(KWS_MAX_SAMPLE_COUNT);
+static_assert(kMaxSampleCount <= std::size_t(PTRDIFF_MAX) / sizeof(float), "byte sizes of the largest count fit");
+
+}  // namespace kws::detail
