@@ -84,6 +84,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     tau = load_model_file(args.backbone)[0].tau
     run_dir = args.run_dir or REPO_ROOT / "runs" / f"wakeword-{slug(text)}"
     run_dir.mkdir(parents=True, exist_ok=True)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
     shared = find_shared_data() is not None
     quiet = ["--quiet"] if args.quiet else []
     stages = {}
