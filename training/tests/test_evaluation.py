@@ -392,3 +392,18 @@ def test_tune_ranks_every_combination(synthetic_stream, tmp_path, capsys):
     misses = [r["miss_rate"] for r in rows if r["miss_rate"] is not None]
     assert misses and misses == sorted(misses)
     assert "best at <= 1000 FA/h" in capsys.readouterr().out
+
+
+def test_keyword_speakers_filter_only_the_keywords(tmp_path):
+    """--keyword-speakers keeps keyword clips of its range; --speakers then filters only the other
+    speech (a text-only wake word's test stream uses every recording of the word)."""
+    root = make_tone_source(tmp_path)
+    fractions = {f"spk{i}": sources.speaker_fraction(f"spk{i}", "kws") for i in range(3)}
+    cut = sorted(fractions.values())[1]
+    source = sources.filter_keyword_speakers(sources.folder_source(root), "kws", 0.0, 1.0)
+    keyword_count = sum(len(c) for c in source.keywords.values())
+    source = sources.filter_speakers(source, "kws", 0.0, cut, keywords_too=False)
+    assert sum(len(c) for c in source.keywords.values()) == keyword_count
+    assert source.speech and all(fractions[sources.speaker_id(c.path)] < cut for c in source.speech)
+    with pytest.raises(sources.SourceError, match="no clips"):
+        sources.filter_keyword_speakers(sources.folder_source(root), "kws", 0.999999, 1.0)
