@@ -86,6 +86,10 @@ void check_info(const std::string& source, const SF_INFO& info, const AudioReadO
     throw FileError(ErrorCode::invalid_argument,
                     source + ": " + std::to_string(double(info.frames) / info.samplerate) +
                         " s is longer than the limit of " + std::to_string(options.max_seconds) + " s");
+  if (options.max_samples > 0 && double(info.frames) * info.channels > double(options.max_samples))
+    throw FileError(ErrorCode::invalid_argument,
+                    source + ": decodes to " + std::to_string(std::int64_t(info.frames) * info.channels) +
+                        " samples, more than the limit of " + std::to_string(options.max_samples));
   if (options.target_sample_rate != 0 && !valid_sample_rate(options.target_sample_rate))
     throw InvalidArgument("target_sample_rate " + std::to_string(options.target_sample_rate) + " is neither 0 nor in " +
                           detail::sample_rate_range());
@@ -115,6 +119,9 @@ Audio decode(const std::string& source, SNDFILE* file, const SF_INFO& info, cons
     if (limit_frames > 0 && double(audio.samples.size()) > limit_frames)
       throw FileError(ErrorCode::invalid_argument,
                       source + ": longer than the limit of " + std::to_string(options.max_seconds) + " s");
+    if (options.max_samples > 0 && audio.samples.size() * channels > options.max_samples)
+      throw FileError(ErrorCode::invalid_argument,
+                      source + ": decodes to more than the limit of " + std::to_string(options.max_samples) + " samples");
   }
   if (sf_error(file) != SF_ERR_NO_ERROR && audio.samples.empty())
     throw FileError(ErrorCode::corrupt_data, source + ": cannot decode audio: " + sf_strerror(file));

@@ -16,7 +16,9 @@
 //   DELETE /api/stream/ID    end the stream (its last events) and close the session
 // Detector options, as query parameters of /api/detect and /api/stream: threshold, sensitivity,
 // stride_ms, window_ms, refractory_ms. Sessions unused for --session-timeout seconds expire.
-// Bodies above --max-body-mb (default 20) get 413; audio libkws cannot read gets 400 saying why.
+// Bodies above --max-body-mb (default 20) get 413, and so do uploads that decode to more than
+// 32M samples and requests whose detector work (evaluations x window frames) is over 2M; audio
+// libkws cannot read gets 400 saying why.
 //
 // GET / serves the page (web/index.html, web/app.js), embedded in the binary at build time; with
 // --static DIR the files are served from DIR instead (edit and reload while developing).
@@ -64,6 +66,13 @@ struct Settings {
   double session_timeout_s = 60.0;
   std::size_t max_sessions = 32;
   double max_upload_seconds = 15.0 * 60.0;  // decoded length of one uploaded file
+  // Decoded samples of one upload (frames x channels; 32M floats = 128 MiB): a small compressed
+  // file can decode to gigabytes (15 min of FLAC silence at 768 kHz is 2 MB and 2.7 GB).
+  std::size_t max_decoded_samples = 32u << 20;
+  // Model work of one request, in frame evaluations (evaluations x window frames): 15 min of
+  // audio at the defaults (100 ms stride, 1 s window) is 0.9M; stride_ms=10&window_ms=10000
+  // would be 90M for the same audio (128 s of CPU once).
+  double max_frame_evaluations = 2e6;
   bool quiet = false;
 };
 
@@ -105,6 +114,23 @@ std::optional<double> number_param(const httplib::Request& req, const char* name
     throw HttpError{400, std::string("parameter ") + name + "=" + text + " is not a number in [" +
                              std::to_string(low) + ", " + std::to_string(high) + "]"};
   return value;
+}
+
+// The model work of running the detector with `options` over `seconds` of audio, in frame
+// evaluations; over `limit` is refused with 413, naming the limit and what to change.
+void check_work(const kws::DetectorOptions& options, const kws::Model& model, double seconds, double limit) {
+  const kws::FeatureConfig& config = model.feature_config();
+  const double frame_seconds = double(config.hop_length) / config.sample_rate;
+  const double window_frames =
+      options.window_seconds > 0 ? options.window_seconds / frame_seconds : double(model.input_frames());
+  const double evaluations = std::ceil(seconds / options.stride_seconds);
+  const double work = evaluations * window_frames;
+  if (work > limit)
+    throw HttpError{413, "this request needs " + std::to_string(std::int64_t(work)) + " frame evaluations (" +
+                             std::to_string(std::int64_t(evaluations)) + " evaluations of " +
+                             std::to_string(std::int64_t(window_frames)) + " frames), more than the limit of " +
+                             std::to_string(std::int64_t(limit)) +
+                             "; use a larger stride_ms, a smaller window_ms or less audio per request"};
 }
 
 kws::DetectorOptions detector_options(const httplib::Request& req, const kws::Model& model, int sample_rate) {
@@ -191,9 +217,11 @@ class Pool {
 
 // One browser microphone stream: its own Detector, used under its own lock.
 struct Session {
-  Session(kws::Detector d, bool f32) : detector(std::move(d)), float32(f32) {}
+  Session(kws::Detector d, kws::DetectorOptions o, bool f32)
+      : detector(std::move(d)), options(std::move(o)), float32(f32) {}
   std::mutex mutex;
   kws::Detector detector;
+  kws::DetectorOptions options;  // what each chunk's work is bounded by
   bool float32;
   bool finished = false;
   Clock::time_point last_used = Clock::now();
@@ -338,6 +366,16 @@ int main(int argc, char** argv) {
 
   kws::AudioReadOptions read_options;
   read_options.max_seconds = settings.max_upload_seconds;
+  read_options.max_samples = settings.max_decoded_samples;
+  // An upload over a decoding limit is too large (413), like one over the byte limit.
+  auto read_upload = [&](const std::string& body) {
+    try {
+      return kws::read_audio(body.data(), body.size(), read_options);
+    } catch (const kws::FileError& error) {
+      if (error.code() == kws::ErrorCode::invalid_argument) throw HttpError{413, error.what()};
+      throw;
+    }
+  };
 
   // Every handler runs inside this: client mistakes become 4xx JSON, library errors about the
   // input 400, anything else 500 -- never a dead server.
@@ -398,7 +436,7 @@ int main(int argc, char** argv) {
   server.Post("/api/classify", guarded([&](const httplib::Request& req, httplib::Response& res,
                                             const httplib::ContentReader& reader) {
     const std::string body = read_body(req, reader, settings.max_body_bytes);
-    const kws::Audio audio = kws::read_audio(body.data(), body.size(), read_options);
+    const kws::Audio audio = read_upload(body);
     if (audio.samples.empty()) throw HttpError{400, "the audio file holds no samples"};
     const kws::Classification result =
         classifiers.with([&](kws::Classifier& c) { return c.classify(audio.samples, audio.sample_rate); });
@@ -414,8 +452,10 @@ int main(int argc, char** argv) {
   server.Post("/api/detect", guarded([&](const httplib::Request& req, httplib::Response& res,
                                           const httplib::ContentReader& reader) {
     const std::string body = read_body(req, reader, settings.max_body_bytes);
-    const kws::Audio audio = kws::read_audio(body.data(), body.size(), read_options);
-    kws::Detector detector(model, detector_options(req, model, audio.sample_rate));
+    const kws::Audio audio = read_upload(body);
+    const kws::DetectorOptions options = detector_options(req, model, audio.sample_rate);
+    check_work(options, model, audio.duration_seconds(), settings.max_frame_evaluations);
+    kws::Detector detector(model, options);
     json events = json::array();
     auto on_event = [&](const kws::Detection& d) { events.push_back(detection_json(d, audio.sample_rate)); };
     detector.push(audio.samples.data(), audio.samples.size(), on_event);
@@ -431,7 +471,10 @@ int main(int argc, char** argv) {
     const std::string format = req.has_param("format") ? req.get_param_value("format") : "f32";
     if (format != "f32" && format != "s16")
       throw HttpError{400, "format=" + format + ": expected f32 (float32) or s16 (int16), little-endian"};
-    auto session = std::make_shared<Session>(kws::Detector(model, detector_options(req, model, rate)), format == "f32");
+    kws::DetectorOptions options = detector_options(req, model, rate);
+    // Refused up front when even a 1 s chunk would be over the per-request work limit.
+    check_work(options, model, 1.0, settings.max_frame_evaluations);
+    auto session = std::make_shared<Session>(kws::Detector(model, options), options, format == "f32");
     json thresholds = json::object();  // effective thresholds of the labels that can fire
     for (std::size_t i = 0; i < model.labels().size(); ++i)
       if (session->detector.thresholds()[i] <= 1.0f)
@@ -456,6 +499,7 @@ int main(int argc, char** argv) {
                                (session->float32 ? "float32" : "int16") + " samples"};
     const std::size_t count = body.size() / sample_bytes;
     const int rate = session->detector.sample_rate();
+    check_work(session->options, model, double(count) / rate, settings.max_frame_evaluations);
     json events = json::array();
     auto on_event = [&](const kws::Detection& d) { events.push_back(detection_json(d, rate)); };
     if (session->float32) {

@@ -42,6 +42,11 @@ struct AudioReadOptions {
   int target_sample_rate = 0;
   // Refuse files longer than this (bounded memory for untrusted input); 0 = no limit.
   double max_seconds = 4.0 * 3600.0;
+  // Refuse files that decode to more samples than this (frames x channels, before resampling;
+  // 0 = no limit): seconds alone do not bound memory, as 15 min at 768 kHz is 2.7 GB of floats
+  // from a 2 MB FLAC of silence. Checked against the header first, then while decoding (a header
+  // may lie).
+  std::size_t max_samples = 0;
 };
 
 // What a file claims to hold, without decoding it.

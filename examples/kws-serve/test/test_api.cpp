@@ -8,6 +8,7 @@
 // limits and errors answered as JSON, and the server alive after every bad request.
 #include <httplib.h>
 #include <signal.h>
+#include <sndfile.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -120,6 +121,29 @@ bool is_json_error(const httplib::Result& result, int status) {
          result->get_header_value("Content-Type") == "application/json";
 }
 
+// A FLAC file of `seconds` of silence at `rate`: tiny compressed, huge decoded.
+std::string silent_flac(int rate, double seconds) {
+  char path[] = "/tmp/kws_serve_test_XXXXXX";
+  const int fd = mkstemp(path);
+  if (fd < 0) return {};
+  close(fd);
+  SF_INFO info{};
+  info.samplerate = rate;
+  info.channels = 1;
+  info.format = SF_FORMAT_FLAC | SF_FORMAT_PCM_16;
+  SNDFILE* file = sf_open(path, SFM_WRITE, &info);
+  std::string out;
+  if (file != nullptr) {
+    const std::vector<short> block(1 << 16, 0);
+    for (double written = 0; written < seconds * rate; written += double(block.size()))
+      sf_write_short(file, block.data(), sf_count_t(block.size()));
+    sf_close(file);
+    out = read_file(path);
+  }
+  std::remove(path);
+  return out;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -217,6 +241,29 @@ int main(int argc, char** argv) {
                                   "application/octet-stream"),
                       400));
   CHECK(is_json_error(client.Get("/api/nothing"), 404));
+
+  // Amplification: a small upload that would decode to gigabytes, and parameters that would
+  // multiply the model work, are refused (413) before the work is done, saying which limit.
+  const std::string huge = silent_flac(384000, 300.0);  // 115M samples from about 0.5 MB
+  CHECK(!huge.empty() && huge.size() < (2u << 20));
+  for (const char* endpoint : {"/api/classify", "/api/detect"}) {
+    const auto started = std::chrono::steady_clock::now();
+    const httplib::Result refused = client.Post(endpoint, huge, "audio/flac");
+    CHECK(is_json_error(refused, 413));
+    CHECK(refused && refused->body.find("limit") != std::string::npos);
+    CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(5));
+  }
+  const std::string minute = silent_flac(16000, 60.0);
+  const httplib::Result costly = client.Post("/api/detect?stride_ms=10&window_ms=10000", minute, "audio/flac");
+  CHECK(is_json_error(costly, 413));
+  CHECK(costly && costly->body.find("frame evaluations") != std::string::npos);
+  CHECK(parse(client.Post("/api/detect", minute, "audio/flac")).contains("events"));  // defaults: fine
+  const json slow = parse(client.Post("/api/stream?rate=1000&format=f32&stride_ms=10&window_ms=10000", "", "text/plain"));
+  CHECK(slow.contains("id"));
+  const std::string chunk(200000, '\0');  // 50 s at 1 kHz
+  CHECK(is_json_error(client.Post(("/api/stream/" + slow.value("id", std::string("0"))).c_str(), chunk,
+                                  "application/octet-stream"),
+                      413));
   httplib::MultipartFormDataItems no_file{{"comment", "hello", "", "text/plain"}};
   CHECK(is_json_error(client.Post("/api/classify", no_file), 400));
 
