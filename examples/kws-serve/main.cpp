@@ -36,6 +36,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -151,36 +152,49 @@ kws::DetectorOptions detector_options(const httplib::Request& req, const kws::Mo
 // `form` a multipart form gives its "file" field (or its first file). Throws HttpError 413 / 400.
 std::string read_body(const httplib::Request& req, const httplib::ContentReader& reader, std::size_t limit,
                       bool form = true) {
-  std::string body;
+  // A raw-PCM endpoint has no multipart reader to give httplib (it would call an empty one).
+  if (!form && req.is_multipart_form_data())
+    throw HttpError{400, "send the samples as the raw request body, not as a multipart form"};
+  std::string body, first_file;  // the part named "file", else the first part with a filename
   bool too_large = false;
-  auto append = [&](const char* data, std::size_t size) {
-    if (body.size() + size > limit) {
+  auto append_to = [&](std::string& into, const char* data, std::size_t size) {
+    if (body.size() + first_file.size() + size > limit) {
       too_large = true;
       return false;
     }
-    body.append(data, size);
+    into.append(data, size);
     return true;
   };
-  bool ok = false, taken = false;
+  bool ok = false, named = false, any_file = false;
   if (form && req.is_multipart_form_data()) {
-    bool taking = false;
+    std::string* target = nullptr;
     ok = reader(
         [&](const httplib::MultipartFormData& part) {
-          taking = !taken && (part.name == "file" || !part.filename.empty());
-          taken = taken || taking;
+          target = nullptr;
+          if (part.name == "file" && !named) {
+            named = true;
+            target = &body;
+          } else if (!part.filename.empty() && !any_file) {
+            any_file = true;
+            target = &first_file;
+          }
           return true;
         },
-        [&](const char* data, std::size_t size) { return taking ? append(data, size) : true; });
+        [&](const char* data, std::size_t size) { return target ? append_to(*target, data, size) : true; });
+    if (!named) body.swap(first_file);
   } else {
-    ok = reader(append);
-    taken = true;
+    ok = reader([&](const char* data, std::size_t size) { return append_to(body, data, size); });
+    named = true;
   }
   const std::string declared = req.get_header_value("Content-Length");
   if (too_large || (!declared.empty() && std::strtoull(declared.c_str(), nullptr, 10) > limit))
     throw HttpError{413, "request body larger than the limit of " + std::to_string(limit) + " bytes"};
-  if (ok && !taken) throw HttpError{400, "the multipart form has no file field (expected one named \"file\")"};
+  if (!ok)
+    throw HttpError{400, req.is_multipart_form_data()
+                             ? "could not read the multipart form (malformed, or the upload was interrupted)"
+                             : "could not read the request body (malformed or interrupted upload)"};
+  if (!named && !any_file) throw HttpError{400, "the multipart form has no file field (expected one named \"file\")"};
   if (body.empty() && form) throw HttpError{400, "empty request body: send an audio file (WAV, FLAC, OGG, ...)"};
-  if (!ok) throw HttpError{400, "could not read the request body (malformed or interrupted upload)"};
   return body;
 }
 
@@ -570,6 +584,37 @@ int main(int argc, char** argv) {
     send_error(res, 500, "internal error");
   });
   server.set_payload_max_length(settings.max_body_bytes);
+  server.set_tcp_nodelay(true);  // small JSON answers on kept-alive connections: no Nagle delay
+  // Before any body is read: a malformed Content-Length is refused at once (httplib would wait
+  // for the read timeout), and so are paths with a NUL or, with --static, paths that resolve
+  // outside DIR (through "..", or a symlink leading out).
+  std::error_code no_error;
+  const std::filesystem::path static_root =
+      settings.static_dir.empty() ? std::filesystem::path() : std::filesystem::canonical(settings.static_dir, no_error);
+  server.set_pre_routing_handler([&, static_root](const httplib::Request& req, httplib::Response& res) {
+    const std::string length = req.get_header_value("Content-Length");
+    if (req.has_header("Content-Length") &&
+        (length.empty() || length.size() > 19 || length.find_first_not_of("0123456789") != std::string::npos)) {
+      send_error(res, 400, "Content-Length \"" + length.substr(0, 40) + "\" is not a byte count");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    if (req.path.find('\0') != std::string::npos) {
+      send_error(res, 400, "the path holds a NUL byte");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    if (!static_root.empty() && req.path.rfind("/api/", 0) != 0) {
+      std::error_code error;
+      const std::filesystem::path file =
+          std::filesystem::weakly_canonical(static_root / std::filesystem::path(req.path).relative_path(), error);
+      const bool inside =
+          std::mismatch(static_root.begin(), static_root.end(), file.begin(), file.end()).first == static_root.end();
+      if (error || !inside) {
+        send_error(res, 404, "not found: " + req.method + " " + req.path);
+        return httplib::Server::HandlerResponse::Handled;
+      }
+    }
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
   if (!settings.quiet)
     server.set_logger([](const httplib::Request& req, const httplib::Response& res) {
       // Stream chunks arrive ten times a second: log only their failures.

@@ -8,7 +8,10 @@
 // limits and errors answered as JSON, and the server alive after every bad request.
 #include <httplib.h>
 #include <signal.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sndfile.h>
+#include <sys/socket.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -144,6 +147,31 @@ std::string silent_flac(int rate, double seconds) {
   return out;
 }
 
+// One raw HTTP exchange on a fresh connection (for requests httplib::Client will not send):
+// the status code and the seconds until the answer came (-1 on no answer).
+std::pair<int, double> raw_request(int port, const std::string& request) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(std::uint16_t(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (fd < 0 || connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+    if (fd >= 0) close(fd);
+    return {-1, -1.0};
+  }
+  timeval timeout{10, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  const auto started = std::chrono::steady_clock::now();
+  (void)!write(fd, request.data(), request.size());
+  char buffer[512];
+  const ssize_t got = read(fd, buffer, sizeof buffer - 1);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  close(fd);
+  if (got <= 12) return {-1, seconds};
+  buffer[got] = '\0';
+  return {std::atoi(buffer + 9), seconds};  // "HTTP/1.1 400 ..."
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -267,6 +295,28 @@ int main(int argc, char** argv) {
   httplib::MultipartFormDataItems no_file{{"comment", "hello", "", "text/plain"}};
   CHECK(is_json_error(client.Post("/api/classify", no_file), 400));
 
+  // Request shapes that once went wrong (issue 16): a form on the raw-PCM endpoint answered 500
+  // "bad_function_call", a malformed form "empty request body", Content-Length -5 waited 5 s, and
+  // a part with a file name won over a later part named "file".
+  httplib::MultipartFormDataItems pcm_form{{"file", "\0\0", "a.raw", "application/octet-stream"}};
+  CHECK(is_json_error(client.Post("/api/stream/0123456789abcdef", pcm_form), 400));
+  const json open_form = parse(client.Post("/api/stream?format=s16", "", "text/plain"));
+  CHECK(is_json_error(client.Post(("/api/stream/" + open_form.value("id", std::string("0"))).c_str(), pcm_form), 400));
+  const httplib::Result broken = client.Post("/api/classify", "--xyz\r\nContent-Disposition: form-data\r\n\r\nabc",
+                                             "multipart/form-data; boundary=xyz");
+  CHECK(is_json_error(broken, 400));
+  CHECK(broken && broken->body.find("empty request body") == std::string::npos);
+  for (const char* length : {"-5", "12abc", "99999999999999999999999"}) {
+    const auto [status, seconds] = raw_request(
+        server.port, std::string("POST /api/classify HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: ") + length +
+                         "\r\nConnection: close\r\n\r\n");
+    CHECK(status == 400 || status == 413);
+    CHECK(seconds >= 0 && seconds < 2.0);
+  }
+  httplib::MultipartFormDataItems two_files{{"attachment", "not audio at all", "notes.txt", "text/plain"},
+                                            {"file", wav, "clip.wav", "audio/wav"}};
+  check_classification(client.Post("/api/classify", two_files));
+
   // The page is served, with its script.
   const httplib::Result page = client.Get("/");
   CHECK(page && page->status == 200 && page->body.find("app.js") != std::string::npos);
@@ -276,6 +326,30 @@ int main(int argc, char** argv) {
   CHECK(parse(client.Get("/api/model")).value("labels", json::array()).size() == labels.size());
   const int exit_status = server.stop();
   CHECK(exit_status == 0);
+
+  // --static DIR serves DIR and nothing outside it: not through a symlink leading out, not with a
+  // NUL in the path (index.html%00.js once served index.html as JavaScript).
+  char static_dir[] = "/tmp/kws_serve_static_XXXXXX";
+  if (mkdtemp(static_dir) != nullptr) {
+    const std::string dir = static_dir;
+    std::ofstream(dir + "/index.html") << "<html>app.js</html>";
+    CHECK(symlink("/etc/hostname", (dir + "/leak").c_str()) == 0);
+    Server page_server;
+    CHECK(page_server.start(argv[1], {"--model", argv[2], "--port", "0", "--static", dir, "--quiet"}));
+    httplib::Client page_client("127.0.0.1", page_server.port);
+    const httplib::Result index = page_client.Get("/index.html");
+    CHECK(index && index->status == 200);
+    const httplib::Result leak = page_client.Get("/leak");
+    CHECK(leak && leak->status == 404);
+    const httplib::Result nul = page_client.Get("/index.html%00.js");
+    CHECK(nul && nul->status == 400);
+    const httplib::Result dots = page_client.Get("/../../etc/hostname");
+    CHECK(dots && dots->status != 200);
+    CHECK(page_server.stop() == 0);
+    std::remove((dir + "/leak").c_str());
+    std::remove((dir + "/index.html").c_str());
+    rmdir(static_dir);
+  }
   if (g_failures == 0) std::printf("kws-serve API: all checks passed\n");
   return g_failures == 0 ? 0 : 1;
 }
