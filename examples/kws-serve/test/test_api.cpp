@@ -28,11 +28,13 @@
 #include <thread>
 #include <vector>
 
-extern char** environ;
+#include "server_process.hpp"
 
 namespace {
 
 using json = nlohmann::json;
+using kws_serve_test::read_file;
+using kws_serve_test::Server;
 int g_failures = 0;
 
 #define CHECK(condition)                                                                  \
@@ -42,66 +44,6 @@ int g_failures = 0;
       ++g_failures;                                                                       \
     }                                                                                     \
   } while (0)
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-// The server process: started with stdout on a pipe, from which the port is read.
-struct Server {
-  pid_t pid = -1;
-  int port = 0;
-
-  bool start(const std::string& binary, const std::vector<std::string>& args) {
-    int out[2];
-    if (pipe(out) != 0) return false;
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
-    posix_spawn_file_actions_addclose(&actions, out[0]);
-    std::vector<std::string> all{binary};
-    all.insert(all.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (std::string& a : all) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    const int rc = posix_spawn(&pid, binary.c_str(), &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    close(out[1]);
-    if (rc != 0) return false;
-    // "kws-serve: listening on http://127.0.0.1:PORT/"
-    std::string text;
-    char buffer[256];
-    ssize_t got;
-    while (text.find("listening on http://") == std::string::npos || text.back() != '\n') {
-      got = read(out[0], buffer, sizeof buffer);
-      if (got <= 0) break;
-      text.append(buffer, std::size_t(got));
-    }
-    std::fputs(text.c_str(), stdout);
-    const std::size_t at = text.find("listening on http://");
-    if (at == std::string::npos) return false;
-    const std::size_t colon = text.find(':', at + std::strlen("listening on http://"));
-    port = std::atoi(text.c_str() + colon + 1);
-    // Keep draining stdout so the server never blocks on a full pipe.
-    std::thread([fd = out[0]] {
-      char sink[256];
-      while (read(fd, sink, sizeof sink) > 0) {
-      }
-      close(fd);
-    }).detach();
-    return port > 0;
-  }
-
-  int stop() {  // exit status, or -signal
-    if (pid <= 0) return -1;
-    kill(pid, SIGTERM);
-    int status = 0;
-    waitpid(pid, &status, 0);
-    pid = -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
-  }
-};
 
 json parse(const httplib::Result& result) {
   if (!result) return json();
