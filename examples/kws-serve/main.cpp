@@ -1,7 +1,7 @@
 // kws-serve: keyword spotting over HTTP, with a browser page that listens to the microphone.
 //
 //   kws-serve [--model M] [--host H] [--port P] [--static DIR] [--max-body-mb N]
-//             [--session-timeout S] [--max-sessions N] [--quiet]
+//             [--session-timeout S] [--max-sessions N] [--workers N] [--quiet]
 //
 // Endpoints (every response is JSON, errors too: {"error": "...", "status": N}):
 //   GET  /api/model          labels, sample rate, feature config, window, thresholds, version
@@ -66,6 +66,10 @@ struct Settings {
   std::size_t max_body_bytes = 20u << 20;
   double session_timeout_s = 60.0;
   std::size_t max_sessions = 32;
+  // Connections served at once. httplib holds a worker per connection for as long as it is kept
+  // alive or a slow client drips its request, so 8 (httplib's default on small machines) let 8
+  // slow clients stall every other one.
+  std::size_t workers = 64;
   double max_upload_seconds = 15.0 * 60.0;  // decoded length of one uploaded file
   // Decoded samples of one upload (frames x channels; 32M floats = 128 MiB): a small compressed
   // file can decode to gigabytes (15 min of FLAC silence at 768 kHz is 2 MB and 2.7 GB).
@@ -310,7 +314,7 @@ class Sessions {
 int usage() {
   std::fprintf(stderr,
                "usage: kws-serve [--model M] [--host H] [--port P] [--static DIR] [--max-body-mb N]\n"
-               "                 [--session-timeout S] [--max-sessions N] [--quiet]\n"
+               "                 [--session-timeout S] [--max-sessions N] [--workers N] [--quiet]\n"
                "  Serves keyword spotting over HTTP (REST + a browser page that listens to the microphone).\n"
                "  --model M            model file (default: $KWS_MODEL, else %s)\n"
                "  --host H             address to listen on (default 127.0.0.1; 0.0.0.0 for all)\n"
@@ -319,6 +323,7 @@ int usage() {
                "  --max-body-mb N      largest request body (default 20)\n"
                "  --session-timeout S  close a stream idle for S seconds (default 60)\n"
                "  --max-sessions N     open streams at most (default 32)\n"
+               "  --workers N          connections served at once (default 64)\n"
                "  --quiet              no request log on stderr\n",
                KWS_DEFAULT_MODEL);
   return 2;
@@ -350,6 +355,7 @@ int main(int argc, char** argv) {
       settings.max_body_bytes = std::size_t(value * 1024 * 1024);
     } else if (arg == "--session-timeout" && has_value) { if (!number(settings.session_timeout_s, 1, 86400)) return 2; }
     else if (arg == "--max-sessions" && has_value) { if (!number(value, 1, 10000)) return 2; settings.max_sessions = std::size_t(value); }
+    else if (arg == "--workers" && has_value) { if (!number(value, 1, 4096)) return 2; settings.workers = std::size_t(value); }
     else if (arg == "--quiet") settings.quiet = true;
     else if (arg == "-h" || arg == "--help") return usage(), 0;
     else {
@@ -585,6 +591,12 @@ int main(int argc, char** argv) {
   });
   server.set_payload_max_length(settings.max_body_bytes);
   server.set_tcp_nodelay(true);  // small JSON answers on kept-alive connections: no Nagle delay
+  server.new_task_queue = [workers = settings.workers] { return new httplib::ThreadPool(workers); };
+  // A client that sends nothing for 5 s (headers or body) is dropped; an idle kept-alive
+  // connection gives its worker back after 2 s.
+  server.set_read_timeout(5, 0);
+  server.set_write_timeout(5, 0);
+  server.set_keep_alive_timeout(2);
   // Before any body is read: a malformed Content-Length is refused at once (httplib would wait
   // for the read timeout), and so are paths with a NUL or, with --static, paths that resolve
   // outside DIR (through "..", or a symlink leading out).
