@@ -20,7 +20,8 @@ sys.path[:0] = [str(ROOT / "bindings" / "python"), str(ROOT / "training")]
 
 #: Model -> the example recording it is checked on.
 PAIRS = {"commands_en.kws": "yes_no_up_down.wav", "commands_en_large.kws": "stream_commands.wav",
-         "computer.kws": "hey_computer.wav", "arabic_commands.kws": "yes_no_up_down.wav"}
+         "computer.kws": "hey_computer.wav", "alexa.kws": "stream_commands.wav",
+         "arabic_commands.kws": "yes_no_up_down.wav", "speech_backbone.kws": "yes_no_up_down.wav"}
 HOP = 1600
 
 

@@ -235,7 +235,8 @@ def test_bundled_commands_model_detects_example_keywords():
     assert "yes" in found and found == [w for w in spoken if w in found], found
 
 
-@pytest.mark.parametrize("name", ["commands_en_large.kws", "computer.kws", "arabic_commands.kws"])
+@pytest.mark.parametrize("name", ["commands_en_large.kws", "computer.kws", "alexa.kws", "arabic_commands.kws",
+                                  "speech_backbone.kws"])
 def test_other_bundled_models_load(name):
     path = MODELS / name
     if not path.exists():
