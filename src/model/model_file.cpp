@@ -29,6 +29,9 @@ constexpr std::uint64_t kMaxModelFileBytes = 64u << 20;
 // 60 s of 10 ms frames: a window longer than a minute is a corrupt field, and the engine's
 // buffers (and every evaluation's cost) grow with it.
 constexpr int kMaxInputFrames = 6001;
+// Trained BC-ResNet values stay far below this (the bundled models: under 100); a value near
+// FLT_MAX overflows to Inf in the first convolution, and the posteriors become NaN.
+constexpr float kMaxWeightMagnitude = 1e6f;
 
 [[noreturn]] void corrupt(const std::string& message) { throw FileError(ErrorCode::corrupt_data, message); }
 [[noreturn]] void unsupported(const std::string& message) {
@@ -295,9 +298,16 @@ std::shared_ptr<detail::ModelData> parse(const unsigned char* bytes, std::size_t
     const auto end = offsets[1].get<std::uint64_t>();
     float* out = model->weights.data() + model->tensors[name].offset;
     std::memcpy(out, data + begin, std::size_t(end - begin));
-    for (std::size_t i = 0; i < (end - begin) / 4; ++i)
+    const bool variance = name.size() > 12 && name.compare(name.size() - 12, 12, ".running_var") == 0;
+    for (std::size_t i = 0; i < (end - begin) / 4; ++i) {
       if (!std::isfinite(out[i])) corrupt("tensor " + name + " has a non-finite value (NaN or Inf) at index " +
                                           std::to_string(i));
+      if (std::fabs(out[i]) > kMaxWeightMagnitude)
+        corrupt("tensor " + name + " has the value " + std::to_string(out[i]) + " at index " + std::to_string(i) +
+                ", beyond the +-1e6 a trained model holds");
+      if (variance && out[i] < 0.0f)
+        corrupt("tensor " + name + " has a negative variance at index " + std::to_string(i));
+    }
   }
   return model;
 }

@@ -78,6 +78,11 @@ set(cpp_frames "${CMAKE_MATCH_1}")
 string(REGEX MATCH "\nMAX_INPUT_FRAMES = ([0-9]+)" _ "${modelfile_py}")
 expect_equal("${CMAKE_MATCH_1}" "${cpp_frames}" "modelfile.py MAX_INPUT_FRAMES (${CMAKE_MATCH_1}) != model_file.cpp kMaxInputFrames (${cpp_frames})")
 
+string(REGEX MATCH "kMaxWeightMagnitude = ([0-9e.]+)f;" _ "${model_file_cpp}")
+set(cpp_magnitude "${CMAKE_MATCH_1}")
+string(REGEX MATCH "\nMAX_WEIGHT_MAGNITUDE = ([0-9e.]+)" _ "${modelfile_py}")
+expect_equal("${CMAKE_MATCH_1}" "${cpp_magnitude}" "modelfile.py MAX_WEIGHT_MAGNITUDE (${CMAKE_MATCH_1}) != model_file.cpp kMaxWeightMagnitude (${cpp_magnitude})")
+
 string(REGEX MATCH "#define KWS_MIN_SAMPLE_RATE ([0-9]+)" _ "${limits_h}")
 set(rates "(${CMAKE_MATCH_1}, ")
 string(REGEX MATCH "#define KWS_MAX_SAMPLE_RATE ([0-9]+)" _ "${limits_h}")

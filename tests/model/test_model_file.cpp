@@ -327,6 +327,18 @@ TEST_CASE("hostile model files are rejected with a reason") {
     std::memcpy(parts.data.data() + begin_of(parts, "BCBlocks.2.1.f1.1.weight") + 8, &nan, 4);
     expect_rejected(join(parts), ErrorCode::corrupt_data, "BCBlocks.2.1.f1.1.weight has a non-finite value");
   }
+  SUBCASE("a weight near FLT_MAX (it loaded, and the posteriors were NaN)") {
+    Parts parts = split(good);
+    const float huge = 1.3e37f;
+    std::memcpy(parts.data.data() + begin_of(parts, "classifier.0.weight") + 4 * 452, &huge, 4);
+    expect_rejected(join(parts), ErrorCode::corrupt_data, "beyond the +-1e6");
+  }
+  SUBCASE("negative variance") {
+    Parts parts = split(good);
+    const float negative = -0.5f;
+    std::memcpy(parts.data.data() + begin_of(parts, "cnn_head.1.running_var"), &negative, 4);
+    expect_rejected(join(parts), ErrorCode::corrupt_data, "negative variance");
+  }
   SUBCASE("Inf weight") {
     Parts parts = split(good);
     const float inf = std::numeric_limits<float>::infinity();

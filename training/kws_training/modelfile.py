@@ -33,6 +33,9 @@ ALIGNMENT = 8
 MAX_HEADER_BYTES = 16 << 20  # the C++ loader's kMaxHeaderBytes (src/model/model_file.cpp; tests/bindings checks)
 #: The longest analysis window a file may declare (60 s of 10 ms frames; C++ kMaxInputFrames).
 MAX_INPUT_FRAMES = 6001
+#: The largest magnitude a tensor value may have (C++ kMaxWeightMagnitude): trained values stay far
+#: below it, and one near FLT_MAX overflows the first convolution into NaN posteriors.
+MAX_WEIGHT_MAGNITUDE = 1e6
 
 REQUIRED_METADATA = ("format", "format_version", "architecture", "tau", "num_classes", "labels",
                      "feature_config", "input_frames", "bn_eps")
@@ -240,8 +243,7 @@ def write_model_file(path: PathLike, tensors: Mapping[str, np.ndarray],
         if not isinstance(name, str) or not name or name == "__metadata__":
             raise ModelFileError(f"invalid tensor name {name!r}")
         array = np.ascontiguousarray(np.asarray(array, dtype="<f4"))
-        if not np.isfinite(array).all():
-            raise ModelFileError(f"tensor {name} has non-finite values")
+        _check_values(name, array)
         arrays[name] = array
     _check_tensors_match_architecture({n: a.shape for n, a in arrays.items()}, parsed["tau"],
                                       parsed["num_classes"])
@@ -325,9 +327,18 @@ def _read_tensor(name: str, entry, data: memoryview) -> np.ndarray:
     if begin % ALIGNMENT:
         raise ModelFileError(f"tensor {name}: begin offset {begin} not {ALIGNMENT}-byte aligned")
     array = np.frombuffer(data, dtype="<f4", count=count, offset=begin).reshape(shape)
+    _check_values(name, array)
+    return array.astype(np.float32)  # native-endian, writable copy
+
+
+def _check_values(name: str, array: np.ndarray) -> None:
+    """The loader's value rules: finite, within MAX_WEIGHT_MAGNITUDE, variances not negative."""
     if not np.isfinite(array).all():
         raise ModelFileError(f"tensor {name} has non-finite values")
-    return array.astype(np.float32)  # native-endian, writable copy
+    if array.size and float(np.abs(array).max()) > MAX_WEIGHT_MAGNITUDE:
+        raise ModelFileError(f"tensor {name} has values beyond +-{MAX_WEIGHT_MAGNITUDE:g}")
+    if name.endswith(".running_var") and array.size and float(array.min()) < 0:
+        raise ModelFileError(f"tensor {name} has a negative variance")
 
 
 def read_model_file(path: PathLike) -> ModelFile:
