@@ -166,7 +166,8 @@ def librispeech_split(fraction: float, without: Sequence[str] = ()) -> Dict[str,
     return {side: [e.path for e in entries] for side, entries in split.items()}
 
 
-def _fragments(clips: Sequence[np.ndarray], count: int, label: int, seed: int) -> List[Example]:
+def _fragments(clips: Sequence[np.ndarray], count: int, label: int, seed: int,
+               source: str = "fragment") -> List[Example]:
     """Keyword fragments as _unknown_: the first or last 25-40 % of a keyword's speech (a word
     that only starts or ends like a keyword must not fire)."""
     rng = np.random.default_rng(seed)
@@ -177,8 +178,38 @@ def _fragments(clips: Sequence[np.ndarray], count: int, label: int, seed: int) -
             continue
         keep = int(speech.size * rng.uniform(0.25, 0.4))
         piece = speech[:keep] if rng.random() < 0.5 else speech[-keep:]
-        out.append(Example(to_int16(piece), label, "fragment", "fragment"))
+        out.append(Example(to_int16(piece), label, source, "fragment"))
     return out
+
+
+def _speech_commands(labels: List[str], heldout: float, validation: Dict[str, List[Example]],
+                     silence: List[Example], noises: List[np.ndarray]):
+    """The real Speech Commands clips for a task with ``labels`` (the 10 commands, _unknown_ and
+    _silence_ among them): gsc_train, whose validation_list speakers go to
+    validation["gsc_train_val"], then gsc_v2_test_a, whose speakers with sha1(HELDOUT_SALT +
+    speaker) < ``heldout`` go to validation["real_val"] and whose other _silence_ clips go to
+    ``silence`` and ``noises``. Returns the remaining training clips of other words, those of the
+    keywords (in file order, gsc_train first) and gsc_v2_test_a's speaker split."""
+    other: List[Example] = []
+    keywords: List[Example] = []
+    train_tree = sc.SpeechCommands(require_shared("gsc_train"), COMMANDS_EN)
+    for entry, clip in zip(train_tree.entries, _load_files([e.path for e in train_tree.entries], "gsc_train")):
+        example = Example(clip, labels.index(entry.label), "gsc_train", entry.speaker)
+        (validation["gsc_train_val"] if entry.split == "validation" else keywords).append(example)
+    tree = sc.SpeechCommands(require_shared("gsc_v2_test_a"), COMMANDS_EN)
+    split = sc.split_by_speaker(tree.entries, heldout, salt=HELDOUT_SALT)
+    clips = dict(zip([e.path for e in tree.entries], _load_files([e.path for e in tree.entries], "gsc_v2_test_a")))
+    for side, entries in split.items():
+        for entry in entries:
+            example = Example(clips[entry.path], labels.index(entry.label), "gsc", entry.speaker)
+            if side == "validation":
+                validation["real_val"].append(example)
+            elif entry.label == SILENCE:
+                silence.append(example)
+                noises.append(to_float(example.audio))
+            else:
+                (other if entry.label == UNKNOWN else keywords).append(example)
+    return other, keywords, split
 
 
 def commands_en(args) -> TaskData:
@@ -204,31 +235,11 @@ def commands_en(args) -> TaskData:
                   "fragments": [], "silence": []})
     real_keywords: Dict[str, List[Example]] = {w: [] for w in COMMANDS_EN}
 
-    train_tree = sc.SpeechCommands(require_shared("gsc_train"), COMMANDS_EN)
-    clips = _load_files([e.path for e in train_tree.entries], "gsc_train")
-    for entry, clip in zip(train_tree.entries, clips):
-        example = Example(clip, labels.index(entry.label), "gsc_train", entry.speaker)
-        if entry.split == "validation":
-            validation["gsc_train_val"].append(example)
-        else:
-            real_keywords[entry.label].append(example)
-
-    tree = sc.SpeechCommands(require_shared("gsc_v2_test_a"), COMMANDS_EN)
-    split = sc.split_by_speaker(tree.entries, args.real_validation_fraction, salt=HELDOUT_SALT)
-    clips = _load_files([e.path for e in tree.entries], "gsc_v2_test_a")
-    by_path = {e.path: clip for e, clip in zip(tree.entries, clips)}
-    for side, entries in split.items():
-        for entry in entries:
-            example = Example(by_path[entry.path], labels.index(entry.label), "gsc", entry.speaker)
-            if side == "validation":
-                validation["real_val"].append(example)
-            elif entry.label == SILENCE:
-                pools["silence"].append(example)
-                noises.append(to_float(example.audio))
-            elif entry.label == UNKNOWN:
-                pools["other_words"].append(example)
-            else:
-                real_keywords[entry.label].append(example)
+    other, keywords, split = _speech_commands(labels, args.real_validation_fraction, validation,
+                                              pools["silence"], noises)
+    pools["other_words"] += other
+    for example in keywords:
+        real_keywords[labels[example.label]].append(example)
     notes["real_speakers"] = {side: len({e.speaker for e in entries})
                               for side, entries in split.items()}
 
@@ -359,9 +370,8 @@ def wakeword(args) -> TaskData:
     _synthetic([word], labels, args.keyword_renders, args.negatives, args.negative_renders,
                args.sentences, args.sentence_renders, args.seed, args.cache_dir, synthetic,
                validation, babble, phonetic_neighbours=40)
-    pools["fragments"] = [Example(e.audio, e.label, "synth_fragment", "fragment") for e in
-                          _fragments([e.audio for e in pools["keyword"]], 1000, labels.index(UNKNOWN),
-                                     args.seed + 3)]
+    pools["fragments"] = _fragments([e.audio for e in pools["keyword"]], 1000, labels.index(UNKNOWN),
+                                    args.seed + 3, source="synth_fragment")
     noises = load_noises()
     notes: Dict[str, object] = {}
     if not getattr(args, "no_real_negatives", False) and shared_data_dir() is not None:
@@ -482,25 +492,9 @@ def speech_backbone(args) -> TaskData:
     noises = load_noises()
     babble: List[np.ndarray] = []
 
-    train_tree = sc.SpeechCommands(require_shared("gsc_train"), COMMANDS_EN)
-    for entry, clip in zip(train_tree.entries, _load_files([e.path for e in train_tree.entries], "gsc_train")):
-        example = Example(clip, labels.index(entry.label), "gsc_train", entry.speaker)
-        (validation["gsc_train_val"] if entry.split == "validation" else pools["english_words"]).append(example)
-    tree = sc.SpeechCommands(require_shared("gsc_v2_test_a"), COMMANDS_EN)
-    split = sc.split_by_speaker(tree.entries, WAKEWORD_HELDOUT, salt=HELDOUT_SALT)
-    clips = dict(zip([e.path for e in tree.entries], _load_files([e.path for e in tree.entries], "gsc_v2_test_a")))
-    for side, entries in split.items():
-        for entry in entries:
-            example = Example(clips[entry.path], labels.index(entry.label), "gsc", entry.speaker)
-            if side == "validation":
-                validation["real_val"].append(example)
-            elif entry.label == SILENCE:
-                pools["silence"].append(example)
-                noises.append(to_float(example.audio))
-            else:
-                pools["english_other" if entry.label == UNKNOWN else "english_words"].append(example)
-                if entry.label == UNKNOWN:
-                    babble.append(to_float(example.audio))
+    other, keywords, _ = _speech_commands(labels, WAKEWORD_HELDOUT, validation, pools["silence"], noises)
+    pools["english_other"], pools["english_words"] = other, keywords
+    babble += [to_float(e.audio) for e in other]
 
     speech = labels.index(SPEECH)
     libri = librispeech_split(WAKEWORD_HELDOUT)
