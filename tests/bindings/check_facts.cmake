@@ -4,6 +4,8 @@
 #   status values   capi/kws.h kws_status            -> kws/_native.py STATUS_NAMES, lib/index.js Status
 #   build presets   kws/_native.py BUILD_PRESETS     -> lib/ffi.js BUILD_PRESETS
 #   header cap      src/model/model_file.cpp          -> kws_training/modelfile.py MAX_HEADER_BYTES
+#   loader limits   src/model/model_file.cpp          -> kws_training/modelfile.py MAX_INPUT_FRAMES,
+#                                                        MAX_WEIGHT_MAGNITUDE
 #   sample rates    include/kws/limits.h              -> kws_training/features.py SAMPLE_RATE_RANGE
 # Inputs: -DSOURCE=<repository root> -DVERSION=<project version> -DABI=<KWS_ABI_VERSION>.
 set(errors "")
@@ -73,15 +75,21 @@ set(cpp_cap "${CMAKE_MATCH_1} << ${CMAKE_MATCH_2}")
 string(REGEX MATCH "\nMAX_HEADER_BYTES = ([0-9]+ << [0-9]+)" _ "${modelfile_py}")
 expect_equal("${CMAKE_MATCH_1}" "${cpp_cap}" "modelfile.py MAX_HEADER_BYTES (${CMAKE_MATCH_1}) != model_file.cpp kMaxHeaderBytes (${cpp_cap})")
 
-string(REGEX MATCH "kMaxInputFrames = ([0-9]+);" _ "${model_file_cpp}")
-set(cpp_frames "${CMAKE_MATCH_1}")
-string(REGEX MATCH "\nMAX_INPUT_FRAMES = ([0-9]+)" _ "${modelfile_py}")
-expect_equal("${CMAKE_MATCH_1}" "${cpp_frames}" "modelfile.py MAX_INPUT_FRAMES (${CMAKE_MATCH_1}) != model_file.cpp kMaxInputFrames (${cpp_frames})")
-
-string(REGEX MATCH "kMaxWeightMagnitude = ([0-9e.]+)f;" _ "${model_file_cpp}")
-set(cpp_magnitude "${CMAKE_MATCH_1}")
-string(REGEX MATCH "\nMAX_WEIGHT_MAGNITUDE = ([0-9e.]+)" _ "${modelfile_py}")
-expect_equal("${CMAKE_MATCH_1}" "${cpp_magnitude}" "modelfile.py MAX_WEIGHT_MAGNITUDE (${CMAKE_MATCH_1}) != model_file.cpp kMaxWeightMagnitude (${cpp_magnitude})")
+# A loader limit of model_file.cpp (`CPP_NAME = <value><suffix>;`) and its mirror in modelfile.py
+# (`PY_NAME = <value>`): both must be found, and equal.
+function(expect_same_limit cpp_name suffix py_name)
+  string(REGEX MATCH "${cpp_name} = ([0-9e.]+)${suffix};" _ "${model_file_cpp}")
+  set(cpp_value "${CMAKE_MATCH_1}")
+  string(REGEX MATCH "\n${py_name} = ([0-9e.]+)" _ "${modelfile_py}")
+  if(cpp_value STREQUAL "" OR CMAKE_MATCH_1 STREQUAL "")
+    set(errors "${errors}  ${cpp_name} or ${py_name} not found in model_file.cpp / modelfile.py\n" PARENT_SCOPE)
+  elseif(NOT CMAKE_MATCH_1 STREQUAL cpp_value)
+    set(errors "${errors}  modelfile.py ${py_name} (${CMAKE_MATCH_1}) != model_file.cpp ${cpp_name} (${cpp_value})\n"
+        PARENT_SCOPE)
+  endif()
+endfunction()
+expect_same_limit(kMaxInputFrames "" MAX_INPUT_FRAMES)
+expect_same_limit(kMaxWeightMagnitude "f" MAX_WEIGHT_MAGNITUDE)
 
 string(REGEX MATCH "#define KWS_MIN_SAMPLE_RATE ([0-9]+)" _ "${limits_h}")
 set(rates "(${CMAKE_MATCH_1}, ")
