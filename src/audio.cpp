@@ -189,7 +189,7 @@ std::vector<float> resample(const float* samples, std::size_t count, int from_ra
   if (samples == nullptr && count > 0) throw InvalidArgument("resample: samples is null");
   if (count > detail::kMaxSampleCount) throw InvalidArgument("resample: impossible sample count");
   std::vector<float> finite;  // NaN/Inf cleaned first: the filter would spread one to its neighbours
-  if (!std::all_of(samples, samples + count, [](float x) { return std::isfinite(x); })) {
+  if (!detail::all_finite(samples, count)) {
     finite.resize(count);
     std::transform(samples, samples + count, finite.begin(), detail::finite_or_zero);
     samples = finite.data();

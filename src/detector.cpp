@@ -178,8 +178,7 @@ struct Detector::Impl {
     if (count > detail::kMaxSampleCount) throw InvalidArgument("Detector::push: impossible sample count");
     samples_pushed += std::int64_t(count);
     if (!resampler) return feed_model_rate(samples, count);  // the feature frames clean samples
-    if (std::all_of(samples, samples + count, [](float x) { return std::isfinite(x); }))
-      return resample_block(samples, count);
+    if (detail::all_finite(samples, count)) return resample_block(samples, count);
     // Cleaned (finite_or_zero) before the resampler can spread a NaN, a block at a time.
     while (count > 0) {
       const std::size_t n = std::min(count, cleaned.size());

@@ -282,8 +282,6 @@ FeatureMatrix FeatureExtractor::compute(const float* samples, std::size_t count)
 
 FeatureMatrix FeatureExtractor::compute(const float* samples, std::size_t count, int sample_rate) {
   if (count == 0) throw InvalidArgument("FeatureExtractor::compute: empty clip");
-  if (count > detail::kMaxSampleCount) throw InvalidArgument("FeatureExtractor::compute: impossible sample count");
-  if (samples == nullptr) throw InvalidArgument("FeatureExtractor::compute: samples is null");
   detail::require_sample_rate("FeatureExtractor::compute", sample_rate);
   const int rate = stream_->config().sample_rate;
   if (sample_rate == rate) return compute(samples, count);

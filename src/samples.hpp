@@ -14,6 +14,13 @@ namespace kws::detail {
 // neighbours. Applied before resampling and where samples enter the feature frames.
 inline float finite_or_zero(float sample) { return std::isfinite(sample) ? sample : 0.0f; }
 
+// Whether no sample needs finite_or_zero (the common case, where no copy is made).
+inline bool all_finite(const float* samples, std::size_t count) {
+  for (std::size_t i = 0; i < count; ++i)
+    if (!std::isfinite(samples[i])) return false;
+  return true;
+}
+
 // The most samples one call takes (kws/limits.h says why): more is refused with InvalidArgument.
 constexpr std::size_t kMaxSampleCount = std::size_t(KWS_MAX_SAMPLE_COUNT);
 static_assert(kMaxSampleCount <= std::size_t(PTRDIFF_MAX) / sizeof(float), "byte sizes of the largest count fit");
