@@ -80,8 +80,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(f"wakeword: backbone {args.backbone} not found (train one with python3 -m "
               f"kws_training.recipe.train --task speech_backbone)", file=sys.stderr)
         return 2
-    from .bcresnet import load_model_file
-    tau = load_model_file(args.backbone)[0].tau
+    from .modelfile import read_model_file
+    tau = read_model_file(args.backbone).tau
     run_dir = args.run_dir or REPO_ROOT / "runs" / f"wakeword-{slug(text)}"
     run_dir.mkdir(parents=True, exist_ok=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)

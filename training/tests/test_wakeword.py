@@ -69,7 +69,7 @@ def test_gradient_reversal_flips_and_scales():
     import torch
 
     x = torch.ones(3, requires_grad=True)
-    y = train._GradientReversal.apply(x, 0.25)
+    y = train.reverse_gradient(x, 0.25)
     assert torch.equal(y, x)
     y.sum().backward()
     assert torch.allclose(x.grad, torch.full((3,), -0.25))

@@ -144,23 +144,10 @@ def _spec_augment(features, tau, generator):
     return features.masked_fill(mask, 0.0)
 
 
-class _GradientReversal:
-    """Identity forward, gradient times -weight backward (the domain-adversarial trick)."""
-
-    @staticmethod
-    def apply(x, weight: float):
-        import torch
-
-        class Reverse(torch.autograd.Function):
-            @staticmethod
-            def forward(ctx, tensor):
-                return tensor.view_as(tensor)
-
-            @staticmethod
-            def backward(ctx, grad):
-                return -weight * grad
-
-        return Reverse.apply(x)
+def reverse_gradient(x, weight: float):
+    """``x`` unchanged forward, its gradient times -weight backward (the domain-adversarial
+    trick): x - x.detach() is exactly 0 and carries x's gradient."""
+    return x.detach() - weight * (x - x.detach())
 
 
 def load_backbone(model, path: pathlib.Path) -> None:
@@ -403,23 +390,18 @@ def train(args) -> pathlib.Path:
                 features = _spec_augment(features, args.tau, generator)
                 data_time += time.time() - data_started
                 target = torch.as_tensor([e.label for e in batch], dtype=torch.long)
-                if domain_head is None:
-                    logits = model(features)
-                    loss = F.cross_entropy(logits, target)
-                else:
-                    embedding = model.embed(features)
-                    logits = torch.flatten(model.classifier[-1](embedding), 1)
-                    loss = F.cross_entropy(logits, target)
-                    negatives = [i for i, e in enumerate(batch) if e.label == unknown]
-                    if negatives:
-                        # Ganin's ramp: the reversed gradient grows from 0 to its weight.
-                        progress = step / max(1, total_steps)
-                        weight = args.domain_adversarial * (2.0 / (1.0 + math.exp(-10 * progress)) - 1.0)
-                        reversed_embedding = _GradientReversal.apply(
-                            torch.flatten(embedding[negatives], 1), weight)
-                        domain = torch.as_tensor([float(batch[i].synthetic) for i in negatives])
-                        loss = loss + F.binary_cross_entropy_with_logits(
-                            domain_head(reversed_embedding)[:, 0], domain)
+                embedding = model.embed(features)  # model(features) is the last layer on this
+                logits = torch.flatten(model.classifier[-1](embedding), 1)
+                loss = F.cross_entropy(logits, target)
+                negatives = [i for i, e in enumerate(batch) if e.label == unknown] if domain_head is not None else []
+                if negatives:
+                    # Ganin's ramp: the reversed gradient grows from 0 to its weight.
+                    progress = step / max(1, total_steps)
+                    weight = args.domain_adversarial * (2.0 / (1.0 + math.exp(-10 * progress)) - 1.0)
+                    reversed_embedding = reverse_gradient(torch.flatten(embedding[negatives], 1), weight)
+                    domain = torch.as_tensor([float(batch[i].synthetic) for i in negatives])
+                    loss = loss + F.binary_cross_entropy_with_logits(
+                        domain_head(reversed_embedding)[:, 0], domain)
                 optimizer.zero_grad()
                 loss.backward()
                 optimizer.step()
