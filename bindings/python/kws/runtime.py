@@ -239,10 +239,7 @@ class _Handle:
             handle, self._handle = self._handle, None
             if handle is not None and handle.value is not None:
                 getattr(_lib(), self._free)(handle)
-        in_use = self.__dict__.get("_in_use")
-        if in_use is None:  # __init__ never ran far enough to own a handle
-            return
-        in_use.close(self._kind, free)
+        self._in_use.close(self._kind, free)  # set by __new__, so there even when __init__ failed
 
     def __del__(self):
         try:
