@@ -1,6 +1,6 @@
 // Engine: the BC-ResNet forward pass over a backend's Kernels. The steps come from one Plan
 // (engine/plan.hpp), which also sizes each lane's arena; the convolutions are the backend's, the
-// element-wise steps below are shared by all backends. Backends: engine/backends.hpp; threads:
+// element-wise steps (engine/elementwise.hpp) are shared by all backends. Backends: engine/backends.hpp; threads:
 // engine/worker_lanes.hpp.
 #include "kws/engine.hpp"
 
@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "engine/backends.hpp"
+#include "engine/elementwise.hpp"
 #include "engine/kernels.hpp"
 #include "engine/network.hpp"
 #include "engine/plan.hpp"
@@ -27,61 +28,6 @@ using detail::Slot;
 using detail::Step;
 
 namespace {
-
-// SubSpectralNorm of y [C][H][W] in place, then the frequency mean [C][W] for the temporal
-// branch, in one pass over the rows.
-void subspectral_mean(const detail::SubbandAffine& affine, const Shape& shape, float* y, float* mean) {
-  const std::size_t width = std::size_t(shape.width);
-  const std::size_t plane = std::size_t(shape.height) * width;
-  const int band = shape.height / detail::kSubBands;
-  for (int c = 0; c < shape.channels; ++c) {
-    float* channel = y + std::size_t(c) * plane;
-    float* channel_mean = mean + std::size_t(c) * width;
-    std::fill(channel_mean, channel_mean + width, 0.0f);
-    for (int r = 0; r < shape.height; ++r) {
-      const std::size_t g = std::size_t(c) * detail::kSubBands + std::size_t(r / band);
-      const float scale = affine.scale[g], shift = affine.shift[g];
-      float* row = channel + std::size_t(r) * width;
-      for (std::size_t t = 0; t < width; ++t) {
-        row[t] = row[t] * scale + shift;
-        channel_mean[t] += row[t];
-      }
-    }
-    const float inv = 1.0f / float(shape.height);
-    for (std::size_t t = 0; t < width; ++t) channel_mean[t] *= inv;
-  }
-}
-
-// out = ReLU(y + temporal broadcast over the rows [+ out]): BC-ResNet's residual, with the
-// identity shortcut in `out` when `identity`.
-void broadcast_residual(const Shape& shape, const float* y, const float* temporal, bool identity, float* out) {
-  const std::size_t width = std::size_t(shape.width);
-  const std::size_t plane = std::size_t(shape.height) * width;
-  for (int c = 0; c < shape.channels; ++c) {
-    const float* channel = y + std::size_t(c) * plane;
-    const float* channel_temporal = temporal + std::size_t(c) * width;
-    float* channel_out = out + std::size_t(c) * plane;
-    for (int r = 0; r < shape.height; ++r) {
-      for (std::size_t t = 0; t < width; ++t) {
-        const std::size_t i = std::size_t(r) * width + t;
-        float v = channel[i] + channel_temporal[t];
-        if (identity) v += channel_out[i];
-        channel_out[i] = v > 0.0f ? v : 0.0f;
-      }
-    }
-  }
-}
-
-// out[c] = mean of in[c] over its pixels.
-void time_pool(const Shape& shape, const float* in, float* out) {
-  const std::size_t pixels = std::size_t(shape.height) * std::size_t(shape.width);
-  for (int c = 0; c < shape.channels; ++c) {
-    const float* channel = in + std::size_t(c) * pixels;
-    float sum = 0.0f;
-    for (std::size_t p = 0; p < pixels; ++p) sum += channel[p];
-    out[c] = sum / float(pixels);
-  }
-}
 
 // What one thread needs to run items: its own kernels (a oneDNN stream and scratchpad, say) and
 // its own activation arena.
@@ -185,13 +131,14 @@ struct Engine::Impl {
         case Operation::pointwise:
           kernels.pointwise(*step.pointwise, in, step.in_shape.height * step.in_shape.width, out);
           break;
-        case Operation::subspectral_mean:
-          subspectral_mean(*step.subspectral, step.in_shape, lane.buffer(step.in), out);
+        case Operation::frequency_subspectral:
+          kernels.frequency_subspectral(*step.depthwise, *step.subspectral, in, step.in_shape.height,
+                                        step.in_shape.width, out, lane.buffer(step.mean));
           break;
         case Operation::broadcast_residual:
-          broadcast_residual(step.in_shape, in, lane.buffer(step.temporal), step.identity, out);
+          detail::broadcast_residual(step.in_shape, in, lane.buffer(step.temporal), step.identity, out);
           break;
-        case Operation::time_pool: time_pool(step.in_shape, in, out); break;
+        case Operation::time_pool: detail::time_pool(step.in_shape, in, out); break;
       }
     }
   }

@@ -36,6 +36,12 @@ class Kernels {
   virtual void depthwise(const DepthwiseConv& conv, const float* in, int h, int w, float* out) = 0;
   // in: [in_channels][pixels]; out: [out_channels][pixels].
   virtual void pointwise(const PointwiseConv& conv, const float* in, int pixels, float* out) = 0;
+  // A block's frequency convolution, then its SubSpectralNorm on `out` and the frequency mean of
+  // the result into `mean` ([C][conv.out_w(w)]). The default is depthwise() and then
+  // subspectral_mean() (engine/elementwise.hpp), a second pass over the plane; a backend may
+  // normalise each output row while it is still in cache, with the same arithmetic.
+  virtual void frequency_subspectral(const DepthwiseConv& conv, const SubbandAffine& norm, const float* in, int h,
+                                     int w, float* out, float* mean);
 };
 
 // One per kernels_*.cpp; engine/backends.hpp chooses among them by Backend.

@@ -1,36 +1,36 @@
-// The Eigen backend: pointwise convolutions as matrix products, depthwise convolutions as
-// vectorised row updates (each kernel tap adds a scaled, shifted input row to the output row).
+// The Eigen backend: kernels on GCC/Clang vector extensions as wide as the target's registers
+// (AVX-512: 16 floats), with Eigen for SiLU's exp and the classifier's matrix-vector product.
+//   - 1x1 convolutions: register tiles of output channels x pixel vectors, the input channels
+//     streaming past (pointwise_tiles), with bias and ReLU applied in registers.
+//   - depthwise convolutions: each output row sums its kernel taps as shifted input rows, a
+//     vector of columns at a time over zero-padded copies of the input rows (accumulate_row); the
+//     1 -> C head loads each input vector once for 8 channels; the frequency convolution of a block
+//     also applies SubSpectralNorm and the frequency mean as it writes (frequency_subspectral).
+// Tails: a row's last vector ends at its last column and overlaps the vector before it, so no
+// column runs a scalar edge path.
 //
-// run() must not allocate: Eigen's matrix product takes its packed blocks from the heap once they
-// exceed EIGEN_STACK_ALLOCATION_LIMIT, so products are cut into 64-column panels (which bounds
-// the right-hand block) and the limit is raised for the left-hand block (the weights: 160 KiB for
-// BC-ResNet-8's widest 1x1 convolution, against the default 128 KiB). run() thus needs up to
-// about 0.5 MiB of stack (glibc gives threads 8 MiB). EIGEN_DONT_PARALLELIZE comes from CMake:
-// libkws is built with OpenMP for oneDNN, and Eigen would otherwise split each product over
-// OpenMP threads, allocating per call; threads are the Engine's business (its lanes).
+// run() must not allocate: nothing here does, and Eigen's matrix-vector product works in place.
+// EIGEN_DONT_PARALLELIZE comes from CMake: libkws is built with OpenMP for oneDNN, and Eigen
+// would otherwise spread work over OpenMP threads; threads are the Engine's business (its lanes).
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
+#include <type_traits>
 #include <vector>
 
-#define EIGEN_STACK_ALLOCATION_LIMIT (512 * 1024)
 #include <Eigen/Core>
 
+#include "engine/elementwise.hpp"
 #include "engine/kernels.hpp"
-#include "kws/error.hpp"
+#include "model/architecture.hpp"
 
 namespace kws::detail {
 
 namespace {
 
 using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-using ConstMap = Eigen::Map<const RowMatrix, Eigen::Unaligned, Eigen::OuterStride<>>;
-using Map = Eigen::Map<RowMatrix, Eigen::Unaligned, Eigen::OuterStride<>>;
-using ConstRow = Eigen::Map<const Eigen::ArrayXf>;
 using Row = Eigen::Map<Eigen::ArrayXf>;
 
-// Columns per product: with at most a few hundred input channels the packed panels stay well
-// below Eigen's 128 KiB stack-allocation limit.
-constexpr int kPanel = 64;
 
 void apply_activation(Activation activation, float* y, std::size_t n) {
   Row row(y, Eigen::Index(n));
@@ -41,274 +41,431 @@ void apply_activation(Activation activation, float* y, std::size_t n) {
   }
 }
 
-// One kernel tap of a depthwise convolution: input column t * stride + shift of `row`, times
-// `weight`, adds to output column t.
-struct Tap {
-  const float* row;
-  float weight;
-  int shift;
-};
-constexpr int kMaxTaps = 64;  // BC-ResNet's largest kernel is 5x5
+// Floats per vector register: the depthwise kernels below are written on GCC/Clang vector
+// extensions of this width, so they use the widest registers the target has (AVX-512: 16, AVX:
+// 8; without AVX the compiler splits a vector over SSE registers).
+#if defined(__AVX512F__)
+constexpr int kLanes = 16;
+#else
+constexpr int kLanes = 8;
+#endif
+typedef float Vector __attribute__((vector_size(sizeof(float) * kLanes)));
 
-typedef float Vector8 __attribute__((vector_size(32)));
-inline Vector8 load8(const float* p) {
-  Vector8 v;
+inline Vector load(const float* p) {
+  Vector v;
   std::memcpy(&v, p, sizeof v);  // unaligned load
   return v;
 }
 
-inline Vector8 relu8(Vector8 v) {
-  const Vector8 zero{};
+inline void store(float* p, Vector v) { std::memcpy(p, &v, sizeof v); }
+
+inline Vector relu_vector(Vector v) {
+  const Vector zero{};
   return v > zero ? v : zero;
 }
 
-// Columns [begin, end) of a row convolution (see row_convolution), any of them: out = bias, then
-// each tap over the columns where it is in range (the rest is zero padding), then ReLU.
-void edge_columns(const Tap* taps, int count, int stride, float bias, int w, bool relu, int begin, int end,
-                  float* out) {
-  if (begin >= end) return;
-  for (int t = begin; t < end; ++t) out[t] = bias;
-  for (int n = 0; n < count; ++n) {
-    const float weight = taps[n].weight;
-    if (stride == 1) {
-      const int lo = std::max(begin, -taps[n].shift), hi = std::min(end, w - taps[n].shift);
-      for (int t = lo; t < hi; ++t) out[t] += weight * taps[n].row[t + taps[n].shift];
-    } else {
-      for (int t = begin; t < end; ++t) {
-        const int col = t * stride + taps[n].shift;
-        if (col >= 0 && col < w) out[t] += weight * taps[n].row[col];
-      }
+// One kernel tap of a depthwise convolution, as seen from an output row: output column t adds
+// weight * source[t]. `source` points into an input row (or its zero-padded copy) at the tap's
+// column offset, so every tap reads the same columns [0, width) and no column needs a bound check.
+struct Tap {
+  const float* source;
+  float weight;
+};
+constexpr int kMaxTaps = 64;  // BC-ResNet's largest kernel is 5x5
+
+// out[t] = bias + the sum over taps of weight * source[t], for t in [0, width), then ReLU when
+// `relu`; the taps are added in kernel order, as the reference kernel adds them. Columns run in
+// vectors, two at a time; the last few as one more vector ending at `width`, which recomputes
+// columns already written to the same values (out is never a source). A row narrower than a
+// vector runs column by column.
+void accumulate_row(const Tap* __restrict taps, int count, float bias, int width, bool relu, float* __restrict out) {
+  if (width < kLanes) {
+    for (int t = 0; t < width; ++t) {
+      float sum = bias;
+      for (int n = 0; n < count; ++n) sum += taps[n].weight * taps[n].source[t];
+      out[t] = relu ? (sum > 0.0f ? sum : 0.0f) : sum;
     }
-  }
-  if (relu)
-    for (int t = begin; t < end; ++t) out[t] = out[t] > 0.0f ? out[t] : 0.0f;
-}
-
-// N taps that all read column t for column t (a kernel one column wide: the 3x1 frequency
-// convolution): weights and rows held in registers, one plain loop the compiler vectorises.
-template <int N>
-void aligned_taps(const Tap* taps, float bias, int ow, bool relu, float* out) {
-  float weight[N];
-  const float* row[N];
-  for (int n = 0; n < N; ++n) {
-    weight[n] = taps[n].weight;
-    row[n] = taps[n].row;
-  }
-  for (int t = 0; t < ow; ++t) {
-    float sum = bias;
-    for (int n = 0; n < N; ++n) sum += weight[n] * row[n][t];
-    out[t] = relu ? (sum > 0.0f ? sum : 0.0f) : sum;
-  }
-}
-
-// out[t] = bias + sum over taps of weight * row[t * stride + shift] (zero outside [0, w)), then
-// ReLU when `relu`. Interior columns, where every tap is in range, run in register-sized chunks
-// with all taps accumulated before one store; the edge columns run tap by tap over the columns
-// where that tap is in range, so no column checks a bound per tap. Both add the taps in the same
-// order, starting from the bias.
-void row_convolution(const Tap* __restrict taps, int count, int stride, float bias, int w, int ow, bool relu,
-                     float* __restrict out) {
-  auto edge = [&](int begin, int end) { edge_columns(taps, count, stride, bias, w, relu, begin, end, out); };
-  if (stride != 1 || count == 0) {
-    edge(0, ow);
     return;
   }
-  int min_shift = taps[0].shift, max_shift = taps[0].shift;
-  for (int n = 1; n < count; ++n) {
-    min_shift = std::min(min_shift, taps[n].shift);
-    max_shift = std::max(max_shift, taps[n].shift);
-  }
-  if (min_shift == 0 && max_shift == 0 && w == ow) {
-    switch (count) {
-      case 1: aligned_taps<1>(taps, bias, ow, relu, out); return;
-      case 2: aligned_taps<2>(taps, bias, ow, relu, out); return;
-      case 3: aligned_taps<3>(taps, bias, ow, relu, out); return;
-      default: break;
-    }
-  }
-  const int first = std::min(ow, std::max(0, -min_shift));
-  const int last = std::max(first, std::min(ow, w - max_shift));
-  edge(0, first);
-  // 8 columns of the interior starting at t0, every tap accumulated before one store.
-  auto chunk8 = [&](int t0) {
-    Vector8 sum = Vector8{} + bias;
-    for (int tap = 0; tap < count; ++tap) sum += taps[tap].weight * load8(taps[tap].row + t0 + taps[tap].shift);
-    if (relu) sum = relu8(sum);
-    std::memcpy(out + t0, &sum, sizeof sum);
+  auto one_vector = [&](int t0) {
+    Vector sum = Vector{} + bias;
+    for (int n = 0; n < count; ++n) sum += taps[n].weight * load(taps[n].source + t0);
+    store(out + t0, relu ? relu_vector(sum) : sum);
   };
-  // 16 columns at a time in two 8-float vectors (GCC/Clang vector extensions: AVX registers
-  // where the target has them, pairs of SSE registers otherwise).
-  int t0 = first;
-  for (; t0 + 16 <= last; t0 += 16) {
-    Vector8 low = Vector8{} + bias, high = low;
-    for (int tap = 0; tap < count; ++tap) {
-      const float* source = taps[tap].row + t0 + taps[tap].shift;
-      low += taps[tap].weight * load8(source);
-      high += taps[tap].weight * load8(source + 8);
+  int t0 = 0;
+  for (; t0 + 2 * kLanes <= width; t0 += 2 * kLanes) {
+    Vector low = Vector{} + bias, high = low;  // two independent sums: twice the FMAs in flight
+    for (int n = 0; n < count; ++n) {
+      low += taps[n].weight * load(taps[n].source + t0);
+      high += taps[n].weight * load(taps[n].source + t0 + kLanes);
     }
-    if (relu) {
-      low = relu8(low);
-      high = relu8(high);
-    }
-    std::memcpy(out + t0, &low, sizeof low);
-    std::memcpy(out + t0 + 8, &high, sizeof high);
+    store(out + t0, relu ? relu_vector(low) : low);
+    store(out + t0 + kLanes, relu ? relu_vector(high) : high);
   }
-  if (t0 + 8 <= last) {
-    chunk8(t0);
-    t0 += 8;
+  if (t0 + kLanes <= width) {
+    one_vector(t0);
+    t0 += kLanes;
   }
-  // The last few interior columns: one more chunk ending at `last`, overlapping columns already
-  // written (recomputed to the same values), when the interior is wide enough.
-  if (t0 < last) {
-    if (last - first >= 8)
-      chunk8(last - 8);
-    else
-      edge(t0, last);
-  }
-  edge(last, ow);
+  if (t0 < width) one_vector(width - kLanes);
 }
 
-// The taps of output row r of channel c (rows outside the input are zero padding); returns their
-// number.
-int row_taps(const DepthwiseConv& conv, const float* x, int h, int w, int c, int r, Tap* taps) {
+// The input rows of one channel as its taps read them. Without horizontal padding they are the
+// input rows themselves; with it, copies in `staging` with pad_w zeros either side, so padded
+// column p holds input column p - pad_w.
+struct Rows {
+  const float* first;
+  std::size_t stride;
+};
+
+std::size_t staged_row(const DepthwiseConv& conv, int w) { return std::size_t(w) + 2 * std::size_t(conv.pad_w); }
+
+Rows stage_rows(const DepthwiseConv& conv, const float* x, int h, int w, float* staging) {
+  if (conv.pad_w == 0) return {x, std::size_t(w)};
+  const std::size_t stride = staged_row(conv, w);
+  for (int row = 0; row < h; ++row) {
+    float* p = staging + std::size_t(row) * stride;
+    std::fill(p, p + conv.pad_w, 0.0f);
+    std::copy(x + std::size_t(row) * std::size_t(w), x + std::size_t(row + 1) * std::size_t(w), p + conv.pad_w);
+    std::fill(p + conv.pad_w + w, p + stride, 0.0f);
+  }
+  return {staging, stride};
+}
+
+// The taps of output row r of channel c over `rows` (stride 1 across columns; input rows outside
+// [0, h) are zero padding and contribute no tap); returns their number.
+int row_taps(const DepthwiseConv& conv, const Rows& rows, int h, int c, int r, Tap* taps) {
   const float* k = conv.weight.data() + std::size_t(c) * std::size_t(conv.kernel_h * conv.kernel_w);
   int count = 0;
   for (int i = 0; i < conv.kernel_h; ++i) {
     const int row = r * conv.stride_h - conv.pad_h + i * conv.dilation_h;
     if (row < 0 || row >= h) continue;
     for (int j = 0; j < conv.kernel_w; ++j)
-      taps[count++] = {x + std::size_t(row) * std::size_t(w), k[i * conv.kernel_w + j], j * conv.dilation_w - conv.pad_w};
+      taps[count++] = {rows.first + std::size_t(row) * rows.stride + std::size_t(j * conv.dilation_w),
+                       k[i * conv.kernel_w + j]};
   }
   return count;
 }
 
-constexpr int kChannelBlock = 8;
+float bias_of(const DepthwiseConv& conv, int c) { return conv.bias.empty() ? 0.0f : conv.bias[std::size_t(c)]; }
 
-// Floats per row of the head's zero-padded input copy: pad_w zeros, the row, and zeros up to the
-// widest kernel reach of the last 8-column chunk.
-std::size_t padded_row(const DepthwiseConv& conv, int w) {
-  return std::size_t(w) + std::size_t(2 * conv.pad_w + (conv.kernel_w - 1) * conv.dilation_w + 8);
+// Any depthwise convolution, element by element with bound checks: for the shapes the vector
+// paths do not take (a column stride, staging smaller than the input).
+void checked_depthwise(const DepthwiseConv& conv, const float* in, int h, int w, float* out) {
+  const int oh = conv.out_h(h), ow = conv.out_w(w);
+  const int kernel_taps = conv.kernel_h * conv.kernel_w;
+  for (int c = 0; c < conv.channels; ++c) {
+    const float* x = in + (conv.shared_input ? 0 : std::size_t(c) * std::size_t(h) * std::size_t(w));
+    const float* k = conv.weight.data() + std::size_t(c) * std::size_t(kernel_taps);
+    for (int r = 0; r < oh; ++r)
+      for (int t = 0; t < ow; ++t) {
+        float sum = bias_of(conv, c);
+        for (int i = 0; i < conv.kernel_h; ++i) {
+          const int row = r * conv.stride_h - conv.pad_h + i * conv.dilation_h;
+          if (row < 0 || row >= h) continue;
+          for (int j = 0; j < conv.kernel_w; ++j) {
+            const int col = t * conv.stride_w - conv.pad_w + j * conv.dilation_w;
+            if (col >= 0 && col < w) sum += k[i * conv.kernel_w + j] * x[std::size_t(row) * std::size_t(w) + std::size_t(col)];
+          }
+        }
+        out[(std::size_t(c) * std::size_t(oh) + std::size_t(r)) * std::size_t(ow) + std::size_t(t)] =
+            conv.activation == Activation::relu ? (sum > 0.0f ? sum : 0.0f) : sum;
+      }
+  }
+  if (conv.activation == Activation::silu)
+    apply_activation(conv.activation, out, std::size_t(conv.channels) * std::size_t(oh) * std::size_t(ow));
 }
 
-// The 1 -> C head (shared_input). Every channel reads the same input rows, so each input vector
-// is loaded once and multiplied into the accumulators of kChannelBlock channels. The input rows
-// are first copied into `padded`, with pad_w zeros before and enough after, so every column,
-// edges included, runs the vector path: a zero tap adds exactly nothing, and each output sums
-// bias, then the taps in kernel order, as row_convolution does. Leftover channels take the
-// per-channel path.
-void shared_input_depthwise(const DepthwiseConv& conv, const float* x, int h, int w, float* padded, float* out) {
+// Output rows of one frequency convolution that frequency_channel handles (its per-row tables
+// live on the stack); larger ones take the default path.
+constexpr int kMaxFrequencyRows = 256;
+
+// Per output row of a frequency convolution: the first input row it reads, its first and last
+// tap that fall inside the input (the others read zero padding), and its sub-band. The same for
+// every channel, so built once per call.
+struct FrequencyRows {
+  int count = 0, kernel_h = 0;
+  int first_row[kMaxFrequencyRows], first_tap[kMaxFrequencyRows], end_tap[kMaxFrequencyRows],
+      band[kMaxFrequencyRows];
+
+  FrequencyRows(const DepthwiseConv& conv, int h) : count(conv.out_h(h)), kernel_h(conv.kernel_h) {
+    const int rows_per_band = count / kSubBands;
+    for (int r = 0; r < count; ++r) {
+      first_row[r] = r * conv.stride_h - conv.pad_h;
+      int first = 0, end = conv.kernel_h;
+      while (first < end && first_row[r] + first * conv.dilation_h < 0) ++first;
+      while (end > first && first_row[r] + (end - 1) * conv.dilation_h >= h) --end;
+      first_tap[r] = first;
+      end_tap[r] = end;
+      band[r] = r / rows_per_band;
+    }
+  }
+};
+
+typedef int LaneMask __attribute__((vector_size(sizeof(int) * kLanes)));
+
+// Lanes from `first` on set: the new columns of a last vector that overlaps the one before.
+inline LaneMask lanes_from(int first) {
+  int lanes[kLanes];
+  for (int i = 0; i < kLanes; ++i) lanes[i] = i >= first ? -1 : 0;
+  LaneMask mask;
+  std::memcpy(&mask, lanes, sizeof mask);
+  return mask;
+}
+
+// A block's frequency convolution (kernel_h x 1, no column padding) of one channel with its
+// SubSpectralNorm and frequency mean: each output row is summed, normalised, stored and added to
+// the mean row (in L1) one vector of columns at a time; the last vector ends at `w` and overlaps
+// the one before, recomputing those columns to the same values and adding only its new columns
+// to the mean. Same arithmetic, in the same order, as Kernels::frequency_subspectral. w >= kLanes.
+void frequency_channel(const FrequencyRows& rows, const float* kernel, int dilation, float bias, bool relu,
+                       const float* scale, const float* shift, const float* __restrict x, int w,
+                       float* __restrict out, float* __restrict mean) {
+  const std::size_t stride = std::size_t(w);
+  const std::size_t tap_stride = std::size_t(dilation) * stride;
+  const std::size_t full = stride - stride % kLanes;  // columns in whole vectors
+  const LaneMask tail_columns = lanes_from(int(full - (stride - kLanes)));
+  const Vector bias_vector = Vector{} + bias;
+  const bool three_taps = rows.kernel_h == 3;
+  const Vector k0 = Vector{} + kernel[0], k1 = Vector{} + (three_taps ? kernel[1] : 0.0f),
+               k2 = Vector{} + (three_taps ? kernel[2] : 0.0f);
+  std::fill(mean, mean + w, 0.0f);
+  // One output row; `Inside`: all three taps in range (the unrolled case), `Relu`: the activation.
+  auto row_pass = [&](int r, auto inside, auto relu_tag) {
+    constexpr bool kInside = decltype(inside)::value, kRelu = decltype(relu_tag)::value;
+    const float* source = x + std::ptrdiff_t(rows.first_row[r]) * std::ptrdiff_t(stride);
+    float* y = out + std::size_t(r) * stride;
+    const Vector row_scale = Vector{} + scale[rows.band[r]], row_shift = Vector{} + shift[rows.band[r]];
+    const int first_tap = rows.first_tap[r], end_tap = rows.end_tap[r];
+    auto columns = [&](std::size_t t0) {
+      Vector sum = bias_vector;
+      if constexpr (kInside) {
+        sum += k0 * load(source + t0);
+        sum += k1 * load(source + tap_stride + t0);
+        sum += k2 * load(source + 2 * tap_stride + t0);
+      } else {
+        for (int i = first_tap; i < end_tap; ++i) sum += kernel[i] * load(source + std::size_t(i) * tap_stride + t0);
+      }
+      if constexpr (kRelu) sum = relu_vector(sum);
+      sum = sum * row_scale + row_shift;
+      store(y + t0, sum);
+      return sum;
+    };
+    for (std::size_t t0 = 0; t0 < full; t0 += kLanes) store(mean + t0, load(mean + t0) + columns(t0));
+    if (full < stride) {
+      const std::size_t t0 = stride - kLanes;
+      const Vector sum = columns(t0);
+      store(mean + t0, load(mean + t0) + (tail_columns ? sum : Vector{}));
+    }
+  };
+  using Yes = std::true_type;
+  using No = std::false_type;
+  for (int r = 0; r < rows.count; ++r) {
+    const bool inside = three_taps && rows.first_tap[r] == 0 && rows.end_tap[r] == 3;  // BC-ResNet's 3x1
+    if (inside)
+      relu ? row_pass(r, Yes{}, Yes{}) : row_pass(r, Yes{}, No{});
+    else
+      relu ? row_pass(r, No{}, Yes{}) : row_pass(r, No{}, No{});
+  }
+  const Vector inv = Vector{} + 1.0f / float(rows.count);
+  for (std::size_t t0 = 0; t0 < full; t0 += kLanes) store(mean + t0, load(mean + t0) * inv);
+  for (std::size_t t = full; t < stride; ++t) mean[t] *= inv[0];
+}
+
+constexpr int kChannelBlock = 8;
+
+// The 1 -> C head (shared_input): every channel reads the same (staged) input rows, so each input
+// vector is loaded once and multiplied into the sums of kChannelBlock channels. Each output sums
+// bias, then the taps in kernel order, as accumulate_row does; leftover channels take that path.
+void shared_input_depthwise(const DepthwiseConv& conv, const Rows& rows, int h, int w, float* out) {
   const int oh = conv.out_h(h), ow = conv.out_w(w);
   const int kernel_taps = conv.kernel_h * conv.kernel_w;
   const bool relu = conv.activation == Activation::relu;
-  const bool blocked = conv.stride_w == 1 && ow >= 8 && conv.channels >= kChannelBlock;
-  const std::size_t stride = padded_row(conv, w);
-  if (blocked) {
-    for (int row = 0; row < h; ++row) {
-      float* p = padded + std::size_t(row) * stride;
-      std::fill(p, p + stride, 0.0f);
-      std::copy(x + std::size_t(row) * std::size_t(w), x + std::size_t(row + 1) * std::size_t(w), p + conv.pad_w);
-    }
-  }
   Tap taps[kMaxTaps];
   for (int r = 0; r < oh; ++r) {
     int c0 = 0;
-    if (blocked) {
-      // The padded input rows of this output row, and the kernel row each is multiplied by.
-      const float* rows[kMaxTaps];
+    if (ow >= kLanes) {
+      // The input rows of this output row, and the kernel row each is multiplied by.
+      const float* row_start[kMaxTaps];
       int kernel_rows[kMaxTaps], valid = 0;
       for (int i = 0; i < conv.kernel_h; ++i) {
         const int row = r * conv.stride_h - conv.pad_h + i * conv.dilation_h;
         if (row < 0 || row >= h) continue;
-        rows[valid] = padded + std::size_t(row) * stride;
+        row_start[valid] = rows.first + std::size_t(row) * rows.stride;
         kernel_rows[valid++] = i;
       }
       for (; c0 + kChannelBlock <= conv.channels; c0 += kChannelBlock) {
         const float* k = conv.weight.data() + std::size_t(c0) * std::size_t(kernel_taps);
-        auto chunk = [&](int t0) {
-          Vector8 acc[kChannelBlock];
-          for (int q = 0; q < kChannelBlock; ++q) acc[q] = Vector8{} + (conv.bias.empty() ? 0.0f : conv.bias[std::size_t(c0 + q)]);
+        auto columns = [&](int t0) {
+          Vector sum[kChannelBlock];
+          for (int q = 0; q < kChannelBlock; ++q) sum[q] = Vector{} + bias_of(conv, c0 + q);
           for (int n = 0; n < valid; ++n)
             for (int j = 0; j < conv.kernel_w; ++j) {
-              // Padded column t + j * dilation is input column t + j * dilation - pad_w.
-              const Vector8 v = load8(rows[n] + t0 + j * conv.dilation_w);
+              const Vector v = load(row_start[n] + t0 + j * conv.dilation_w);
               const float* kq = k + kernel_rows[n] * conv.kernel_w + j;
-              for (int q = 0; q < kChannelBlock; ++q) acc[q] += kq[q * kernel_taps] * v;
+              for (int q = 0; q < kChannelBlock; ++q) sum[q] += kq[q * kernel_taps] * v;
             }
-          for (int q = 0; q < kChannelBlock; ++q) {
-            const Vector8 y = relu ? relu8(acc[q]) : acc[q];
-            std::memcpy(out + (std::size_t(c0 + q) * std::size_t(oh) + std::size_t(r)) * std::size_t(ow) + std::size_t(t0), &y,
-                        sizeof y);
-          }
+          for (int q = 0; q < kChannelBlock; ++q)
+            store(out + (std::size_t(c0 + q) * std::size_t(oh) + std::size_t(r)) * std::size_t(ow) + std::size_t(t0),
+                  relu ? relu_vector(sum[q]) : sum[q]);
         };
         int t0 = 0;
-        for (; t0 + 8 <= ow; t0 += 8) chunk(t0);
-        if (t0 < ow) chunk(ow - 8);  // overlaps columns already written, with the same values
-        if (!relu)
-          for (int c = c0; c < c0 + kChannelBlock; ++c)
-            apply_activation(conv.activation, out + (std::size_t(c) * std::size_t(oh) + std::size_t(r)) * std::size_t(ow),
-                             std::size_t(ow));
+        for (; t0 + kLanes <= ow; t0 += kLanes) columns(t0);
+        if (t0 < ow) columns(ow - kLanes);  // overlaps columns already written, with the same values
       }
     }
     for (int c = c0; c < conv.channels; ++c) {
-      const int count = row_taps(conv, x, h, w, c, r, taps);
-      const float b = conv.bias.empty() ? 0.0f : conv.bias[std::size_t(c)];
-      float* out_row = out + (std::size_t(c) * std::size_t(oh) + std::size_t(r)) * std::size_t(ow);
-      row_convolution(taps, count, conv.stride_w, b, w, ow, relu, out_row);
-      if (!relu) apply_activation(conv.activation, out_row, std::size_t(ow));
+      const int count = row_taps(conv, rows, h, c, r, taps);
+      accumulate_row(taps, count, bias_of(conv, c), ow, relu,
+                     out + (std::size_t(c) * std::size_t(oh) + std::size_t(r)) * std::size_t(ow));
     }
   }
 }
 
+// Output channels x pixel vectors of one register tile of the pointwise kernel: the sums stay in
+// registers while the input channels stream past (AVX-512: 8 x 3 of 32 registers; AVX: 4 x 3 of
+// 16, leaving room for the input vectors and a broadcast weight).
+constexpr int kTileRows = kLanes == 16 ? 8 : 4;
+constexpr int kTileVectors = 3;
+
+// out[o][p] = bias[o] + sum over i of weight[o][i] * x[i][p], in input-channel order (as the
+// reference adds them), for Rows output channels and Vectors * kLanes pixels from `x` / `out`
+// on; ReLU when `relu`. `pixels` is the row stride of x and out.
+template <int Rows, int Vectors>
+void pointwise_tile(const float* __restrict weight, int in_channels, const float* bias, const float* __restrict x,
+                    std::size_t pixels, bool relu, float* __restrict out) {
+  Vector sum[Rows][Vectors];
+  for (int r = 0; r < Rows; ++r)
+    for (int v = 0; v < Vectors; ++v) sum[r][v] = Vector{} + (bias != nullptr ? bias[r] : 0.0f);
+  for (int i = 0; i < in_channels; ++i) {
+    Vector input[Vectors];
+    for (int v = 0; v < Vectors; ++v) input[v] = load(x + std::size_t(i) * pixels + std::size_t(v * kLanes));
+    for (int r = 0; r < Rows; ++r) {
+      const float w = weight[std::size_t(r) * std::size_t(in_channels) + std::size_t(i)];
+      for (int v = 0; v < Vectors; ++v) sum[r][v] += w * input[v];
+    }
+  }
+  for (int r = 0; r < Rows; ++r)
+    for (int v = 0; v < Vectors; ++v)
+      store(out + std::size_t(r) * pixels + std::size_t(v * kLanes), relu ? relu_vector(sum[r][v]) : sum[r][v]);
+}
+
+// All output channels for the Vectors * kLanes pixels from p0 on, kTileRows at a time (the input
+// columns stay in L1 across the tiles); the last tile takes what is left.
+template <int Vectors>
+void pointwise_columns(const PointwiseConv& conv, const float* in, int pixels, int p0, float* out) {
+  const bool relu = conv.activation == Activation::relu;
+  const std::size_t stride = std::size_t(pixels);
+  for (int o0 = 0; o0 < conv.out_channels; o0 += kTileRows) {
+    const float* weight = conv.weight.data() + std::size_t(o0) * std::size_t(conv.in_channels);
+    const float* bias = conv.bias.empty() ? nullptr : conv.bias.data() + o0;
+    const float* x = in + p0;
+    float* y = out + std::size_t(o0) * stride + std::size_t(p0);
+    switch (std::min(kTileRows, conv.out_channels - o0)) {
+#define KWS_POINTWISE_ROWS(rows) \
+  case rows: pointwise_tile<rows, Vectors>(weight, conv.in_channels, bias, x, stride, relu, y); break;
+      KWS_POINTWISE_ROWS(1)
+      KWS_POINTWISE_ROWS(2)
+      KWS_POINTWISE_ROWS(3)
+      KWS_POINTWISE_ROWS(4)
+#if defined(__AVX512F__)
+      KWS_POINTWISE_ROWS(5)
+      KWS_POINTWISE_ROWS(6)
+      KWS_POINTWISE_ROWS(7)
+      KWS_POINTWISE_ROWS(8)
+#endif
+#undef KWS_POINTWISE_ROWS
+      default: break;
+    }
+  }
+}
+
+// A 1x1 convolution as register tiles over all the pixels (at least kLanes): kTileVectors vectors
+// at a time, then single vectors, the last one ending at `pixels` (recomputing columns already
+// written to the same values).
+void pointwise_tiles(const PointwiseConv& conv, const float* in, int pixels, float* out) {
+  int p0 = 0;
+  for (; p0 + kTileVectors * kLanes <= pixels; p0 += kTileVectors * kLanes)
+    pointwise_columns<kTileVectors>(conv, in, pixels, p0, out);
+  for (; p0 + kLanes <= pixels; p0 += kLanes) pointwise_columns<1>(conv, in, pixels, p0, out);
+  if (p0 < pixels) pointwise_columns<1>(conv, in, pixels, pixels - kLanes, out);
+  if (conv.activation == Activation::silu)
+    apply_activation(conv.activation, out, std::size_t(conv.out_channels) * std::size_t(pixels));
+}
+
 class EigenKernels final : public Kernels {
  public:
+  // Staging for the zero-padded input rows of one channel (all channels share the head's): the
+  // largest input plane (the network's input rows) at max_frames, padded by the widest pad_w.
   void reserve(const Network& net, int max_frames) override {
-    padded_.assign(std::size_t(net.input_rows) * padded_row(net.head, max_frames), 0.0f);
+    int pad = net.head.pad_w;
+    for (const Block& block : net.blocks) pad = std::max({pad, block.frequency.pad_w, block.temporal.pad_w});
+    pad = std::max(pad, net.classifier_dw.pad_w);
+    staging_.assign(std::size_t(net.input_rows) * (std::size_t(max_frames) + 2 * std::size_t(pad)), 0.0f);
   }
 
-  std::size_t workspace_bytes() const override { return padded_.size() * sizeof(float); }
+  std::size_t workspace_bytes() const override { return staging_.size() * sizeof(float); }
 
   void depthwise(const DepthwiseConv& conv, const float* in, int h, int w, float* out) override {
-    const int oh = conv.out_h(h), ow = conv.out_w(w);
-    const int kernel_taps = conv.kernel_h * conv.kernel_w;
-    if (kernel_taps > kMaxTaps) throw Error(ErrorCode::internal, "depthwise kernel larger than the Eigen backend supports");
-    if (conv.shared_input && padded_.size() >= std::size_t(h) * padded_row(conv, w)) {
-      shared_input_depthwise(conv, in, h, w, padded_.data(), out);
+    if (!vectorised(conv, h, w)) {
+      checked_depthwise(conv, in, h, w, out);
       return;
     }
-    Tap taps[kMaxTaps];
-    for (int c = 0; c < conv.channels; ++c) {
-      const float* x = in + (conv.shared_input ? 0 : std::size_t(c) * std::size_t(h) * std::size_t(w));
-      const float* k = conv.weight.data() + std::size_t(c) * std::size_t(kernel_taps);
-      const float b = conv.bias.empty() ? 0.0f : conv.bias[std::size_t(c)];
-      float* y = out + std::size_t(c) * std::size_t(oh) * std::size_t(ow);
-      for (int r = 0; r < oh; ++r) {
-        // The taps that touch this output row: rows outside the input are zero padding.
-        int count = 0;
-        for (int i = 0; i < conv.kernel_h; ++i) {
-          const int row = r * conv.stride_h - conv.pad_h + i * conv.dilation_h;
-          if (row < 0 || row >= h) continue;
-          for (int j = 0; j < conv.kernel_w; ++j)
-            taps[count++] = {x + std::size_t(row) * std::size_t(w), k[i * conv.kernel_w + j],
-                             j * conv.dilation_w - conv.pad_w};
+    const int oh = conv.out_h(h), ow = conv.out_w(w);
+    if (conv.shared_input) {
+      shared_input_depthwise(conv, stage_rows(conv, in, h, w, staging_.data()), h, w, out);
+    } else {
+      const bool relu = conv.activation == Activation::relu;
+      Tap taps[kMaxTaps];
+      for (int c = 0; c < conv.channels; ++c) {
+        const Rows rows = stage_rows(conv, in + std::size_t(c) * std::size_t(h) * std::size_t(w), h, w, staging_.data());
+        for (int r = 0; r < oh; ++r) {
+          const int count = row_taps(conv, rows, h, c, r, taps);
+          accumulate_row(taps, count, bias_of(conv, c), ow, relu,
+                         out + (std::size_t(c) * std::size_t(oh) + std::size_t(r)) * std::size_t(ow));
         }
-        float* out_row = y + std::size_t(r) * std::size_t(ow);
-        const bool relu = conv.activation == Activation::relu;
-        row_convolution(taps, count, conv.stride_w, b, w, ow, relu, out_row);
-        if (!relu) apply_activation(conv.activation, out_row, std::size_t(ow));
       }
     }
+    // The output is one contiguous [C][oh][ow] block: SiLU in one pass over it.
+    if (conv.activation == Activation::silu)
+      apply_activation(conv.activation, out, std::size_t(conv.channels) * std::size_t(oh) * std::size_t(ow));
   }
 
+  // The frequency convolution (a column vector of taps) goes through frequency_channel: the
+  // plane is written once, normalised, and the mean needs no second pass.
+  void frequency_subspectral(const DepthwiseConv& conv, const SubbandAffine& norm, const float* in, int h, int w,
+                             float* out, float* mean) override {
+    if (conv.kernel_w != 1 || conv.stride_w != 1 || conv.pad_w != 0 || conv.shared_input || w < kLanes ||
+        conv.activation == Activation::silu || conv.out_h(h) > kMaxFrequencyRows) {
+      Kernels::frequency_subspectral(conv, norm, in, h, w, out, mean);
+      return;
+    }
+    const FrequencyRows rows(conv, h);
+    const std::size_t out_plane = std::size_t(rows.count) * std::size_t(w);
+    const bool relu = conv.activation == Activation::relu;
+    for (int c = 0; c < conv.channels; ++c)
+      frequency_channel(rows, conv.weight.data() + std::size_t(c) * std::size_t(conv.kernel_h), conv.dilation_h,
+                        bias_of(conv, c), relu, norm.scale.data() + std::size_t(c) * kSubBands,
+                        norm.shift.data() + std::size_t(c) * kSubBands,
+                        in + std::size_t(c) * std::size_t(h) * std::size_t(w), w, out + std::size_t(c) * out_plane,
+                        mean + std::size_t(c) * std::size_t(w));
+  }
+
+  // Register tiles (pointwise_tiles) for rows of at least a vector; a narrower input (the
+  // classifier's time-pooled vector: one pixel) is a matrix-vector product, which Eigen does.
   void pointwise(const PointwiseConv& conv, const float* in, int pixels, float* out) override {
+    if (pixels >= kLanes) {
+      pointwise_tiles(conv, in, pixels, out);
+      return;
+    }
     const Eigen::Map<const RowMatrix> weight(conv.weight.data(), conv.out_channels, conv.in_channels);
-    for (int p0 = 0; p0 < pixels; p0 += kPanel) {
-      const int n = std::min(kPanel, pixels - p0);
-      ConstMap x(in + p0, conv.in_channels, n, Eigen::OuterStride<>(pixels));
-      Map y(out + p0, conv.out_channels, n, Eigen::OuterStride<>(pixels));
+    for (int p = 0; p < pixels; ++p) {
+      const Eigen::Map<const Eigen::VectorXf, 0, Eigen::InnerStride<>> x(in + p, conv.in_channels,
+                                                                           Eigen::InnerStride<>(pixels));
+      Eigen::Map<Eigen::VectorXf, 0, Eigen::InnerStride<>> y(out + p, conv.out_channels, Eigen::InnerStride<>(pixels));
       if (conv.bias.empty())
         y.noalias() = weight * x;
       else {
-        y.colwise() = Eigen::Map<const Eigen::VectorXf>(conv.bias.data(), conv.out_channels);
+        y = Eigen::Map<const Eigen::VectorXf>(conv.bias.data(), conv.out_channels);
         y.noalias() += weight * x;
       }
     }
@@ -316,8 +473,16 @@ class EigenKernels final : public Kernels {
       for (int o = 0; o < conv.out_channels; ++o)
         apply_activation(conv.activation, out + std::size_t(o) * std::size_t(pixels), std::size_t(pixels));
   }
+
  private:
-  std::vector<float> padded_;  // the head's zero-padded input rows (shared_input_depthwise)
+  // Whether the vector paths take this convolution: stride 1 across columns, and the input fits
+  // the staging when it needs padding.
+  bool vectorised(const DepthwiseConv& conv, int h, int w) const {
+    if (conv.stride_w != 1 || conv.kernel_h * conv.kernel_w > kMaxTaps) return false;
+    return conv.pad_w == 0 || staging_.size() >= std::size_t(h) * staged_row(conv, w);
+  }
+
+  std::vector<float> staging_;  // zero-padded input rows (stage_rows)
 };
 
 }  // namespace

@@ -13,12 +13,12 @@ namespace kws::detail {
 std::uint64_t Step::multiply_adds() const {
   switch (operation) {
     case Operation::depthwise:
+    case Operation::frequency_subspectral:
       return std::uint64_t(depthwise->channels) * std::uint64_t(depthwise->kernel_h * depthwise->kernel_w) *
              std::uint64_t(out_shape.height) * std::uint64_t(out_shape.width);
     case Operation::pointwise:
       return std::uint64_t(pointwise->in_channels) * std::uint64_t(pointwise->out_channels) *
              std::uint64_t(in_shape.height) * std::uint64_t(in_shape.width);
-    case Operation::subspectral_mean:
     case Operation::broadcast_residual:
     case Operation::time_pool: break;
   }
@@ -50,6 +50,16 @@ Shape Plan::add_pointwise(const PointwiseConv& conv, Slot in, const Shape& shape
   return step.out_shape;
 }
 
+Shape Plan::add_frequency_subspectral(const Block& block, Slot in, const Shape& shape, Slot out, Slot mean) {
+  const DepthwiseConv& conv = block.frequency;
+  const Shape out_shape{conv.channels, conv.out_h(shape.height), conv.out_w(shape.width)};
+  Step& step = add(Operation::frequency_subspectral, in, shape, out, out_shape);
+  step.depthwise = &conv;
+  step.subspectral = &block.subspectral;
+  step.mean = mean;
+  return out_shape;
+}
+
 void Plan::reshape(int frames) {
   if (net_ == nullptr) throw Error(ErrorCode::internal, "Plan::reshape on a plan without a network");
   const Network& net = *net_;
@@ -64,11 +74,8 @@ void Plan::reshape(int frames) {
       x = add_pointwise(block.expand, Slot::plane0, x, Slot::plane1);
       frequency_in = Slot::plane1;
     }
-    const Shape y = add_depthwise(block.frequency, frequency_in, x, Slot::plane2);
-
-    Step& norm = add(Operation::subspectral_mean, Slot::plane2, y, Slot::vector0, {y.channels, 1, y.width});
-    norm.subspectral = &block.subspectral;
-    const Shape mean = norm.out_shape;
+    const Shape y = add_frequency_subspectral(block, frequency_in, x, Slot::plane2, Slot::vector0);
+    const Shape mean{y.channels, 1, y.width};
 
     const Shape temporal = add_depthwise(block.temporal, Slot::vector0, mean, Slot::vector1);
     const Shape mixed = add_pointwise(block.mix, Slot::vector1, temporal, Slot::vector0);
@@ -93,8 +100,11 @@ void Plan::reshape(int frames) {
 
 std::size_t Plan::largest(Slot first, Slot last) const {
   std::size_t floats = 0;
-  for (const Step& step : steps_)
+  for (const Step& step : steps_) {
     if (step.out >= first && step.out <= last) floats = std::max(floats, step.out_shape.size());
+    if (step.operation == Operation::frequency_subspectral && step.mean >= first && step.mean <= last)
+      floats = std::max(floats, Shape{step.out_shape.channels, 1, step.out_shape.width}.size());
+  }
   return floats;
 }
 

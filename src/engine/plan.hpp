@@ -30,21 +30,23 @@ constexpr int kPlaneSlots = 3;
 constexpr int kVectorSlots = 2;
 
 enum class Operation {
-  depthwise,           // Kernels::depthwise(*depthwise) of `in`
-  pointwise,           // Kernels::pointwise(*pointwise) over the in_shape.height * width pixels
-  subspectral_mean,    // SubSpectralNorm (*subspectral) of `in`, in place, then its frequency
-                       // mean into `out` ([C][1][W])
-  broadcast_residual,  // out = ReLU(in + temporal broadcast over rows [+ out when identity])
-  time_pool,           // out[c] = mean of in[c] over all its pixels ([C][1][1])
+  depthwise,              // Kernels::depthwise(*depthwise) of `in`
+  pointwise,              // Kernels::pointwise(*pointwise) over the in_shape.height * width pixels
+  frequency_subspectral,  // Kernels::frequency_subspectral: the block's frequency convolution
+                          // (*depthwise) of `in` into `out`, SubSpectralNorm (*subspectral) on
+                          // it, and its frequency mean into `mean` ([C][1][W])
+  broadcast_residual,     // out = ReLU(in + temporal broadcast over rows [+ out when identity])
+  time_pool,              // out[c] = mean of in[c] over all its pixels ([C][1][1])
 };
 
 struct Step {
   Operation operation = Operation::depthwise;
   Slot in = Slot::item_input, out = Slot::item_input;
   Shape in_shape, out_shape;
-  const DepthwiseConv* depthwise = nullptr;     // depthwise
+  const DepthwiseConv* depthwise = nullptr;     // depthwise, frequency_subspectral
   const PointwiseConv* pointwise = nullptr;     // pointwise
-  const SubbandAffine* subspectral = nullptr;   // subspectral_mean
+  const SubbandAffine* subspectral = nullptr;   // frequency_subspectral
+  Slot mean = Slot::item_input;                 // frequency_subspectral: the [C][1][W] mean
   Slot temporal = Slot::item_input;             // broadcast_residual: the [C][1][W] branch
   bool identity = false;                        // broadcast_residual: add `out` (the shortcut)
 
@@ -80,6 +82,7 @@ class Plan {
   Step& add(Operation operation, Slot in, const Shape& in_shape, Slot out, const Shape& out_shape);
   Shape add_depthwise(const DepthwiseConv& conv, Slot in, const Shape& shape, Slot out);
   Shape add_pointwise(const PointwiseConv& conv, Slot in, const Shape& shape, Slot out);
+  Shape add_frequency_subspectral(const Block& block, Slot in, const Shape& shape, Slot out, Slot mean);
 
   const Network* net_ = nullptr;
   int frames_ = 0;

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "engine/backends.hpp"
+#include "model/architecture.hpp"
 #include "test_support.hpp"
 
 namespace {
@@ -143,8 +144,8 @@ constexpr Activation kActivations[] = {Activation::none, Activation::relu, Activ
 
 }  // namespace
 
-// Eigen blocks the head over 8 channels and 8-column chunks, so channel counts and widths either
-// side of those, and fewer than 8 of either (its per-channel path).
+// Eigen blocks the head over 8 channels and vectors of 8 or 16 columns (AVX / AVX-512), so channel
+// counts and widths either side of those, and fewer than 8 channels (its per-channel path).
 TEST_CASE("head kernel (1 -> C, 5x5, stride (2, 1)) matches reference") {
   if (!any_optimised_backend()) return;
   DepthwiseConv head;
@@ -155,23 +156,28 @@ TEST_CASE("head kernel (1 -> C, 5x5, stride (2, 1)) matches reference") {
   unsigned seed = 100;
   for (int channels : {3, 8, 13, 21})
     for (int h : {40, 9, 4})
-      for (int w : {1, 5, 8, 9, 37, 101})
+      for (int w : {1, 5, 8, 9, 15, 16, 17, 37, 101})
         check_depthwise(head, channels, true, Activation::relu, h, w, seed += 3);
   // The non-ReLU activations run after the blocked path.
   for (Activation activation : kActivations)
     for (bool bias : {false, true}) check_depthwise(head, 13, bias, activation, 40, 23, seed += 3);
 }
 
-// Eigen's register-held path for one-column kernels (3 taps inside, 2 at the top and bottom
-// rows), at stride 1 and at the frequency stride 2 of stages 1 and 2.
+DepthwiseConv frequency_geometry(int stride) {
+  DepthwiseConv frequency;
+  frequency.kernel_h = 3;
+  frequency.stride_h = stride;
+  frequency.pad_h = 1;
+  return frequency;
+}
+
+// One-column kernels (3 taps inside, 2 at the top and bottom rows), at stride 1 and at the
+// frequency stride 2 of stages 1 and 2.
 TEST_CASE("frequency kernel (3x1, stride 1 and 2) matches reference") {
   if (!any_optimised_backend()) return;
   unsigned seed = 200;
   for (int stride : {1, 2}) {
-    DepthwiseConv frequency;
-    frequency.kernel_h = 3;
-    frequency.stride_h = stride;
-    frequency.pad_h = 1;
+    const DepthwiseConv frequency = frequency_geometry(stride);
     for (int channels : {1, 7, 13})
       for (int h : {20, 11, 5, 3})
         for (int w : {1, 3, 17, 101})
@@ -179,6 +185,43 @@ TEST_CASE("frequency kernel (3x1, stride 1 and 2) matches reference") {
     for (Activation activation : kActivations)
       check_depthwise(frequency, 7, true, activation, 10, 33, seed += 3);
   }
+}
+
+// Kernels::frequency_subspectral: the frequency convolution, SubSpectralNorm on its output and the
+// frequency mean. The reference runs the shared default (depthwise, then subspectral_mean); Eigen
+// fuses them a vector of columns at a time, its last vector overlapping the one before, so widths
+// either side of one and two vectors (8 and 16 floats), and narrower than one (the default path).
+TEST_CASE("frequency + SubSpectralNorm + mean matches reference") {
+  if (!any_optimised_backend()) return;
+  unsigned seed = 250;
+  for (int stride : {1, 2})
+    for (int channels : {1, 7, 13})
+      for (int h : {20, 10, 5})
+        for (int w : {1, 7, 8, 9, 15, 16, 17, 31, 32, 33, 101})
+          for (Activation activation : {Activation::none, Activation::relu}) {
+            DepthwiseConv conv = frequency_geometry(stride);
+            conv.channels = channels;
+            conv.weight = random_floats(std::size_t(channels * 3), seed, 1.0f);
+            conv.bias = random_floats(std::size_t(channels), seed + 1, 0.5f);
+            conv.activation = activation;
+            kws::detail::SubbandAffine norm;
+            norm.channels = channels;
+            norm.scale = random_floats(std::size_t(channels * kws::detail::kSubBands), seed + 2, 2.0f);
+            norm.shift = random_floats(std::size_t(channels * kws::detail::kSubBands), seed + 3, 1.0f);
+            const std::vector<float> in = kws::test::random_signal(std::size_t(channels * h * w), seed + 4, 2.0f);
+            seed += 5;
+            const int oh = conv.out_h(h);
+            if (oh % kws::detail::kSubBands != 0) continue;  // heights the architecture gives
+            // Output plane, then the [C][W] mean, in one buffer for the comparison.
+            const std::size_t plane = std::size_t(channels) * std::size_t(oh) * std::size_t(w);
+            kws::detail::Network net;
+            net.input_rows = h;
+            compare_with_reference(describe(conv, h, w) + ", SubSpectralNorm + mean",
+                                   plane + std::size_t(channels) * std::size_t(w), w, net,
+                                   [&](Kernels& kernels, float* out) {
+                                     kernels.frequency_subspectral(conv, norm, in.data(), h, w, out, out + plane);
+                                   });
+          }
 }
 
 // The temporal convolution runs on the frequency mean (height 1), dilated 1, 2, 4 and 8 by stage
@@ -211,12 +254,14 @@ TEST_CASE("classifier kernel (5x5, pad (0, 2)) matches reference") {
         check_depthwise(classifier, channels, false, Activation::none, h, w, seed += 3);
 }
 
-// Eigen cuts products into 64-pixel panels: pixel counts either side of one and two panels.
+// Eigen's register tiles are 4 or 8 output channels by 3 vectors of 8 or 16 pixels, then single
+// vectors, the last overlapping the one before; fewer pixels than a vector are a matrix-vector
+// product. Channel and pixel counts either side of those, and oneDNN's usual shapes.
 TEST_CASE("pointwise kernel (1x1) matches reference") {
   if (!any_optimised_backend()) return;
   unsigned seed = 500;
-  for (const auto& [in_channels, out_channels] : {std::pair{1, 5}, {7, 13}, {13, 7}, {33, 17}})
-    for (int pixels : {1, 7, 63, 64, 65, 129, 505})
+  for (const auto& [in_channels, out_channels] : {std::pair{1, 5}, {7, 13}, {13, 7}, {33, 17}, {16, 8}, {5, 9}})
+    for (int pixels : {1, 7, 15, 16, 17, 24, 47, 48, 49, 63, 64, 65, 101, 129, 505})
       for (bool bias : {false, true})
         for (Activation activation : kActivations)
           check_pointwise(in_channels, out_channels, pixels, bias, activation, seed += 3);
