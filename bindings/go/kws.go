@@ -55,9 +55,9 @@ const (
 )
 
 // String is the library's description of the status ("invalid argument", "i/o error", ...:
-// kws_status_string), or its number while no library is loaded.
+// kws_status_string), or its number while no library is loaded (it does not load one).
 func (status Status) String() string {
-	if load() != nil {
+	if !isLoaded() {
 		return fmt.Sprintf("kws status %d", int(status))
 	}
 	return C.GoString(C.kwsgo_status_string(C.kws_status(status)))

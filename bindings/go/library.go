@@ -161,6 +161,13 @@ func load() error {
 	return nil
 }
 
+// isLoaded tells whether load has succeeded, without trying.
+func isLoaded() bool {
+	loading.Lock()
+	defer loading.Unlock()
+	return loaded
+}
+
 // LibraryPath is the path of the libkws shared library this process loaded, loading it on first
 // use from the first of these places that holds one (the search order of every libkws binding):
 // KWS_LIBRARY (a file, or a folder holding libkws.so.0; when set, nothing else is tried);
