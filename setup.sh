@@ -3,8 +3,9 @@
 # whole test suite. Idempotent; safe to run again.
 #
 #   ./setup.sh demo    install, build, run the examples and the bundled models on the bundled audio
-#   ./setup.sh test    install, build, run every test (C++, examples, install, Python, Node,
-#                      then ASan+UBSan, TSan and 60 s of each fuzzer; KWS_SKIP_SANITIZERS=1 skips those)
+#   ./setup.sh test    install, build, run every test (C++, examples, install, Python, Node, Rust,
+#                      Go, then ASan+UBSan, TSan and 60 s of each fuzzer; KWS_SKIP_SANITIZERS=1 skips
+#                      those)
 #   ./setup.sh deps    install the Debian packages only
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -18,19 +19,31 @@ PACKAGES=(
   python3-scipy python3-matplotlib espeak-ng
   flite festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts  # more TTS voices (recipe.synth)
   chromium  # the kws-serve page's end-to-end test (headless, via playwright-core from npm)
+  golang-go  # the Go binding (bindings/go); Rust's cargo: see rust_toolchain
 )
 PRESET=release
 JOBS=$(nproc 2>/dev/null || echo 2)
 
 log() { printf '\033[1m[setup] %s\033[0m\n' "$*"; }
 
+# Rust for the Rust binding (bindings/rust): the cargo on PATH, else a rustup toolchain in
+# ~/.cargo/bin (an environment may lack it on PATH), else Debian's cargo, which deps installs.
+rust_toolchain() {
+  if ! command -v cargo >/dev/null && [ -x "$HOME/.cargo/bin/cargo" ]; then
+    export PATH="$HOME/.cargo/bin:$PATH"
+  fi
+}
+rust_toolchain
+
 deps() {
+  local wanted=("${PACKAGES[@]}")
+  command -v cargo >/dev/null || wanted+=(cargo)
   local missing=()
-  for package in "${PACKAGES[@]}"; do
+  for package in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
   done
   if [ ${#missing[@]} -eq 0 ]; then
-    log "Debian packages: all ${#PACKAGES[@]} present"
+    log "Debian packages: all ${#wanted[@]} present"
     return
   fi
   log "installing: ${missing[*]}"
@@ -88,6 +101,52 @@ node_binding_tests() {
 }
 # ---- end Node binding ---------------------------------------------------------------------------
 
+# ---- Rust binding (bindings/rust) -------------------------------------------------------------
+rust_binding_tests() {
+  # No crates (--offline: no registry is reachable); the tests load build/$PRESET/capi/libkws.so.0
+  # from the build tree, as the other bindings do, and compile small C programs with cc.
+  if ! command -v cargo >/dev/null; then
+    log "cargo not found (Debian: cargo): Rust binding tests skipped"
+    return
+  fi
+  # clippy and rustfmt where the toolchain has them (rustup's does; Debian's cargo does not).
+  local clippy=false rustfmt=false
+  cargo clippy --version >/dev/null 2>&1 && clippy=true
+  cargo fmt --version >/dev/null 2>&1 && rustfmt=true
+  log "Rust binding tests ($(cargo --version); cargo test --offline, clippy: $clippy, rustfmt --check: $rustfmt)"
+  (
+    cd bindings/rust
+    cargo test --offline
+    if $clippy; then cargo clippy --offline --all-targets -- -D warnings; fi
+    if $rustfmt; then cargo fmt --check; fi
+  )
+}
+# ---- end Rust binding ---------------------------------------------------------------------------
+
+# ---- Go binding (bindings/go) -----------------------------------------------------------------
+go_binding_tests() {
+  # Nothing is downloaded: the module has no dependencies, the proxy is off and the installed Go
+  # is the toolchain. -race: 8 goroutines share one model (concurrency_test.go).
+  if ! command -v go >/dev/null; then
+    log "go not found (Debian: golang-go): Go binding tests skipped"
+    return
+  fi
+  log "Go binding tests (gofmt, go vet, go test -race)"
+  (
+    cd bindings/go
+    export GOPROXY=off GOTOOLCHAIN=local
+    local unformatted
+    unformatted=$(gofmt -l .)
+    if [ -n "$unformatted" ]; then
+      echo "not gofmt-formatted: $unformatted" >&2
+      exit 1
+    fi
+    go vet ./...
+    go test -race -count=1 ./...
+  )
+}
+# ---- end Go binding -----------------------------------------------------------------------------
+
 run_tests() {
   deps
   node_packages
@@ -99,6 +158,8 @@ run_tests() {
   log "Model toolchain tests (pytest training/tests)"
   (cd training && /usr/bin/python3 -m pytest -q tests)
   node_binding_tests
+  rust_binding_tests
+  go_binding_tests
   sanitizer_tests
 }
 

@@ -1,8 +1,12 @@
 # The facts the bindings restate, checked against their one home (cmake -P, run by ctest):
-#   version         CMakeLists.txt project(VERSION)  -> pyproject.toml, package.json
-#   ABI major       CMakeLists.txt KWS_ABI_VERSION   -> kws/_native.py, lib/ffi.js
+#   version         CMakeLists.txt project(VERSION)  -> pyproject.toml, package.json, Cargo.toml
+#   ABI major       CMakeLists.txt KWS_ABI_VERSION   -> kws/_native.py, lib/ffi.js, rust src/library.rs,
+#                                                        go library.go
 #   status values   capi/kws.h kws_status            -> kws/_native.py STATUS_NAMES, lib/index.js Status
-#   build presets   kws/_native.py BUILD_PRESETS     -> lib/ffi.js BUILD_PRESETS
+#                                                        (Rust's Status: its own test, against the C
+#                                                        compiler; Go reads them from kws.h)
+#   build presets   kws/_native.py BUILD_PRESETS     -> lib/ffi.js BUILD_PRESETS, rust BUILD_PRESETS,
+#                                                        go buildPresets and its cgo include folders
 #   header cap      src/model/model_file.cpp          -> kws_training/modelfile.py MAX_HEADER_BYTES
 #   loader limits   src/model/model_file.cpp          -> kws_training/modelfile.py MAX_INPUT_FRAMES,
 #                                                        MAX_WEIGHT_MAGNITUDE
@@ -20,6 +24,9 @@ file(READ "${SOURCE}/bindings/node/package.json" package_json)
 file(READ "${SOURCE}/bindings/python/kws/_native.py" native_py)
 file(READ "${SOURCE}/bindings/node/lib/ffi.js" ffi_js)
 file(READ "${SOURCE}/bindings/node/lib/index.js" index_js)
+file(READ "${SOURCE}/bindings/rust/Cargo.toml" cargo_toml)
+file(READ "${SOURCE}/bindings/rust/src/library.rs" library_rs)
+file(READ "${SOURCE}/bindings/go/library.go" library_go)
 file(READ "${SOURCE}/capi/kws.h" header)
 file(READ "${SOURCE}/training/kws_training/modelfile.py" modelfile_py)
 file(READ "${SOURCE}/src/model/model_file.cpp" model_file_cpp)
@@ -30,11 +37,22 @@ string(REGEX MATCH "\nversion = \"([^\"]*)\"" _ "${pyproject}")
 expect_equal("${CMAKE_MATCH_1}" "${VERSION}" "pyproject.toml version \"${CMAKE_MATCH_1}\" != project version ${VERSION}")
 string(JSON node_version GET "${package_json}" version)
 expect_equal("${node_version}" "${VERSION}" "package.json version \"${node_version}\" != project version ${VERSION}")
+string(REGEX MATCH "\nversion = \"([^\"]*)\"" _ "${cargo_toml}")
+expect_equal("${CMAKE_MATCH_1}" "${VERSION}" "Cargo.toml version \"${CMAKE_MATCH_1}\" != project version ${VERSION}")
 
 string(REGEX MATCH "\nABI_MAJOR = ([0-9]+)" _ "${native_py}")
 expect_equal("${CMAKE_MATCH_1}" "${ABI}" "_native.py ABI_MAJOR ${CMAKE_MATCH_1} != KWS_ABI_VERSION ${ABI}")
 string(REGEX MATCH "export const ABI_MAJOR = ([0-9]+);" _ "${ffi_js}")
 expect_equal("${CMAKE_MATCH_1}" "${ABI}" "ffi.js ABI_MAJOR ${CMAKE_MATCH_1} != KWS_ABI_VERSION ${ABI}")
+string(REGEX MATCH "const ABI_MAJOR: u32 = ([0-9]+);" _ "${library_rs}")
+expect_equal("${CMAKE_MATCH_1}" "${ABI}" "rust library.rs ABI_MAJOR ${CMAKE_MATCH_1} != KWS_ABI_VERSION ${ABI}")
+string(REGEX MATCH "\nconst abiMajor = ([0-9]+)" _ "${library_go}")
+expect_equal("${CMAKE_MATCH_1}" "${ABI}" "go library.go abiMajor ${CMAKE_MATCH_1} != KWS_ABI_VERSION ${ABI}")
+# ...and the file name they load, libkws.so.<ABI major>.
+string(REGEX MATCH "const LIBRARY_NAME: &str = \"libkws\\.so\\.([0-9]+)\";" _ "${library_rs}")
+expect_equal("${CMAKE_MATCH_1}" "${ABI}" "rust library.rs LIBRARY_NAME is not libkws.so.${ABI}")
+string(REGEX MATCH "\nconst libraryName = \"libkws\\.so\\.([0-9]+)\"" _ "${library_go}")
+expect_equal("${CMAKE_MATCH_1}" "${ABI}" "go library.go libraryName is not libkws.so.${ABI}")
 
 # Every kws_status of kws.h, as "NAME=value".
 string(REGEX MATCH "typedef enum kws_status {([^}]*)}" _ "${header}")
@@ -69,6 +87,21 @@ string(REGEX MATCH "BUILD_PRESETS = \\(([^)]*)\\)" _ "${native_py}")
 string(REPLACE "\"" "'" python_presets "${CMAKE_MATCH_1}")
 string(REGEX MATCH "export const BUILD_PRESETS = \\[([^]]*)\\];" _ "${ffi_js}")
 expect_equal("${python_presets}" "${CMAKE_MATCH_1}" "build presets differ: _native.py (${python_presets}) vs ffi.js (${CMAKE_MATCH_1})")
+string(REGEX MATCH "const BUILD_PRESETS: \\[&str; [0-9]+\\] = \\[([^]]*)\\];" _ "${library_rs}")
+string(REPLACE "\"" "'" rust_presets "${CMAKE_MATCH_1}")
+expect_equal("${rust_presets}" "${python_presets}" "build presets differ: _native.py (${python_presets}) vs rust library.rs (${rust_presets})")
+string(REGEX MATCH "\nvar buildPresets = \\[\\]string{([^}]*)}" _ "${library_go}")
+string(REPLACE "\"" "'" go_presets "${CMAKE_MATCH_1}")
+expect_equal("${go_presets}" "${python_presets}" "build presets differ: _native.py (${python_presets}) vs go library.go (${go_presets})")
+# Go's cgo include folders for the generated kws/version.h: one per preset, in that order.
+string(REGEX MATCHALL "SRCDIR}/\\.\\./\\.\\./build/[a-z]+/include" go_includes "${library_go}")
+set(go_include_presets "")
+foreach(include IN LISTS go_includes)
+  string(REGEX MATCH "build/([a-z]+)/include" _ "${include}")
+  list(APPEND go_include_presets "'${CMAKE_MATCH_1}'")
+endforeach()
+list(JOIN go_include_presets ", " go_include_presets)
+expect_equal("${go_include_presets}" "${python_presets}" "library.go's cgo include folders (${go_include_presets}) are not the build presets (${python_presets})")
 
 string(REGEX MATCH "kMaxHeaderBytes = ([0-9]+)u << ([0-9]+);" _ "${model_file_cpp}")
 set(cpp_cap "${CMAKE_MATCH_1} << ${CMAKE_MATCH_2}")

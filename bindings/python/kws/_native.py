@@ -20,7 +20,8 @@ REPO_ROOT = PACKAGE_DIR.parents[2]
 #: ABI major this binding was written for (SOVERSION of libkws.so; tests/bindings checks it
 #: against CMakeLists.txt).
 ABI_MAJOR = 0
-#: Build trees searched from a checkout, in order (the Node binding searches the same; tested).
+#: Build trees searched from a checkout, in order (the Node, Rust and Go bindings search the same;
+#: tests/bindings checks it).
 BUILD_PRESETS = ("release", "debug", "asan")
 
 # ---- kws.h types ----------------------------------------------------------------------------
