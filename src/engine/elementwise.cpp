@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstddef>
 
+#include "engine/vector.hpp"
 #include "model/architecture.hpp"
 
 namespace kws::detail {
@@ -26,25 +27,40 @@ void subspectral_mean(const SubbandAffine& affine, const Shape& shape, float* y,
 
 namespace {
 
+// One row of the residual, a vector of columns at a time. The last vector ends at `width` and
+// overlaps the one before; with the identity shortcut `out` is also an input, so that vector is
+// computed first, from the old values, and stored last (its overlapped columns get the values the
+// loop wrote). Each column adds y, the branch and the shortcut in that order, as a scalar loop.
 template <bool identity>
-void residual_rows(const Shape& shape, const float* __restrict y, const float* __restrict temporal,
-                   float* __restrict out) {
+void residual_row(const float* __restrict y, const float* __restrict temporal, int width, float* __restrict out) {
+  auto columns = [&](int t0) {
+    Vector v = load(y + t0) + load(temporal + t0);
+    if (identity) v += load(out + t0);
+    return relu_vector(v);
+  };
+  if (width < kLanes) {
+    for (int t = 0; t < width; ++t) {
+      float v = y[t] + temporal[t];
+      if (identity) v += out[t];
+      out[t] = v > 0.0f ? v : 0.0f;
+    }
+    return;
+  }
+  const int full = width - width % kLanes;
+  const Vector last = columns(width - kLanes);
+  for (int t0 = 0; t0 < full; t0 += kLanes) store(out + t0, columns(t0));
+  store(out + width - kLanes, last);
+}
+
+template <bool identity>
+void residual_rows(const Shape& shape, const float* y, const float* temporal, float* out) {
   const std::size_t width = std::size_t(shape.width);
   const std::size_t plane = std::size_t(shape.height) * width;
-  for (int c = 0; c < shape.channels; ++c) {
-    const float* channel = y + std::size_t(c) * plane;
-    const float* channel_temporal = temporal + std::size_t(c) * width;
-    float* channel_out = out + std::size_t(c) * plane;
+  for (int c = 0; c < shape.channels; ++c)
     for (int r = 0; r < shape.height; ++r) {
-      const float* row = channel + std::size_t(r) * width;
-      float* out_row = channel_out + std::size_t(r) * width;
-      for (std::size_t t = 0; t < width; ++t) {
-        float v = row[t] + channel_temporal[t];
-        if (identity) v += out_row[t];
-        out_row[t] = v > 0.0f ? v : 0.0f;
-      }
+      const std::size_t row = std::size_t(c) * plane + std::size_t(r) * width;
+      residual_row<identity>(y + row, temporal + std::size_t(c) * width, shape.width, out + row);
     }
-  }
 }
 
 }  // namespace

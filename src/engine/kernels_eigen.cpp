@@ -22,6 +22,7 @@
 
 #include "engine/elementwise.hpp"
 #include "engine/kernels.hpp"
+#include "engine/vector.hpp"
 #include "model/architecture.hpp"
 
 namespace kws::detail {
@@ -39,29 +40,6 @@ void apply_activation(Activation activation, float* y, std::size_t n) {
     case Activation::silu: row = row / (1.0f + (-row).exp()); break;
     case Activation::none: break;
   }
-}
-
-// Floats per vector register: the depthwise kernels below are written on GCC/Clang vector
-// extensions of this width, so they use the widest registers the target has (AVX-512: 16, AVX:
-// 8; without AVX the compiler splits a vector over SSE registers).
-#if defined(__AVX512F__)
-constexpr int kLanes = 16;
-#else
-constexpr int kLanes = 8;
-#endif
-typedef float Vector __attribute__((vector_size(sizeof(float) * kLanes)));
-
-inline Vector load(const float* p) {
-  Vector v;
-  std::memcpy(&v, p, sizeof v);  // unaligned load
-  return v;
-}
-
-inline void store(float* p, Vector v) { std::memcpy(p, &v, sizeof v); }
-
-inline Vector relu_vector(Vector v) {
-  const Vector zero{};
-  return v > zero ? v : zero;
 }
 
 // One kernel tap of a depthwise convolution, as seen from an output row: output column t adds
@@ -201,17 +179,6 @@ struct FrequencyRows {
   }
 };
 
-typedef int LaneMask __attribute__((vector_size(sizeof(int) * kLanes)));
-
-// Lanes from `first` on set: the new columns of a last vector that overlaps the one before.
-inline LaneMask lanes_from(int first) {
-  int lanes[kLanes];
-  for (int i = 0; i < kLanes; ++i) lanes[i] = i >= first ? -1 : 0;
-  LaneMask mask;
-  std::memcpy(&mask, lanes, sizeof mask);
-  return mask;
-}
-
 // A block's frequency convolution (kernel_h x 1, no column padding) of one channel with its
 // SubSpectralNorm and frequency mean: each output row is summed, normalised, stored and added to
 // the mean row (in L1) one vector of columns at a time; the last vector ends at `w` and overlaps
@@ -271,7 +238,7 @@ void frequency_channel(const FrequencyRows& rows, const float* kernel, int dilat
   for (std::size_t t = full; t < stride; ++t) mean[t] *= inv[0];
 }
 
-constexpr int kChannelBlock = 8;
+constexpr int kChannelBlock = kLanes == 16 ? 16 : 8;  // sums in registers: 16 of 32, or 8 of 16
 
 // The 1 -> C head (shared_input): every channel reads the same (staged) input rows, so each input
 // vector is loaded once and multiplied into the sums of kChannelBlock channels. Each output sums

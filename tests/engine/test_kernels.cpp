@@ -144,8 +144,9 @@ constexpr Activation kActivations[] = {Activation::none, Activation::relu, Activ
 
 }  // namespace
 
-// Eigen blocks the head over 8 channels and vectors of 8 or 16 columns (AVX / AVX-512), so channel
-// counts and widths either side of those, and fewer than 8 channels (its per-channel path).
+// Eigen blocks the head over 8 or 16 channels and vectors of 8 or 16 columns (AVX / AVX-512), so
+// channel and column counts either side of those, and fewer channels than a block (its per-channel
+// path).
 TEST_CASE("head kernel (1 -> C, 5x5, stride (2, 1)) matches reference") {
   if (!any_optimised_backend()) return;
   DepthwiseConv head;
@@ -154,7 +155,7 @@ TEST_CASE("head kernel (1 -> C, 5x5, stride (2, 1)) matches reference") {
   head.stride_h = 2;
   head.pad_h = head.pad_w = 2;
   unsigned seed = 100;
-  for (int channels : {3, 8, 13, 21})
+  for (int channels : {3, 8, 13, 16, 21, 33})
     for (int h : {40, 9, 4})
       for (int w : {1, 5, 8, 9, 15, 16, 17, 37, 101})
         check_depthwise(head, channels, true, Activation::relu, h, w, seed += 3);
