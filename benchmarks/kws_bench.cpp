@@ -5,8 +5,10 @@
 // features: log-mel and MFCC of a 1 s clip, libkws vs torchaudio (1 thread).
 // engine: one BC-ResNet forward pass (batch 1, 101 frames) of the golden models of every width,
 //         each available libkws backend (reference, eigen, onednn) vs PyTorch eager / TorchScript
-//         (benchmarks/peers_torch.py) and ONNX Runtime; libkws rows also print arena_kib
-//         (Engine::arena_bytes(): activations + scratchpad) and weights_kib (the model's tensors).
+//         (benchmarks/peers_torch.py) and ONNX Runtime; then batches of 16 and 64 on 1 and 2
+//         threads (tau 1 and 8, eigen and onednn) vs ONNX Runtime's batched run, in ms per item.
+//         libkws rows also print arena_kib (Engine::arena_bytes(): activations + scratchpad) and
+//         weights_kib (the model's tensors).
 // detector: the streaming Detector's cost per second of audio (10 ms chunks, 100 ms stride, 1 s
 //         window) at 16 and 44.1 kHz, as milliseconds per audio second and % of one core, for
 //         tau 1 and 8 on each backend, with the front end alone for comparison.
@@ -30,6 +32,9 @@
 
 namespace {
 
+// Floats per vector register the kernels were compiled for (kws::compiled_isa()).
+int vector_floats() { return std::strstr(kws::compiled_isa(), "avx512f") != nullptr ? 16 : 8; }
+
 struct Options {
   bool json = false;
   bool peers = true;
@@ -44,20 +49,24 @@ struct Row {
   double gflops = 0.0;  // achieved, where the work is known (engine rows)
   double arena_kib = 0.0;    // engine rows: Engine::arena_bytes() (activations + scratchpad)
   double weights_kib = 0.0;  // engine rows: the model's float32 tensors
+  int batch = 1;             // engine rows: items per run(); ms is then per item
 };
 
-// Sets each row's ratio against the row of the same name whose impl is `reference`.
+// Sets each row's ratio against the row of the same name, batch and threads whose impl is
+// `reference`.
 void set_ratios(std::vector<Row>& rows, const std::string& reference) {
   for (Row& row : rows) {
-    const auto peer = std::find_if(rows.begin(), rows.end(),
-                                   [&](const Row& r) { return r.name == row.name && r.impl == reference; });
+    const auto peer = std::find_if(rows.begin(), rows.end(), [&](const Row& r) {
+      return r.name == row.name && r.batch == row.batch && r.threads == row.threads && r.impl == reference;
+    });
     row.ratio = peer != rows.end() && row.ms > 0 ? peer->ms / row.ms : 0.0;
   }
 }
 
-// Single-core AVX2-FMA peak: 2 FMA ports x 8 floats x 2 flops per cycle at the current clock
-// (from /proc/cpuinfo; 0 when unknown).
-double avx2_fma_peak_gflops() {
+// Single-core fp32 FMA peak at the clock /proc/cpuinfo reports (0 when unknown): 2 FMA ports x
+// the vector width the kernels were compiled for (16 floats with AVX-512, else 8) x 2 flops per
+// cycle. Parts with one AVX-512 FMA port peak at half that.
+double fma_peak_gflops() {
   FILE* info = std::fopen("/proc/cpuinfo", "r");
   if (!info) return 0.0;
   char line[512];
@@ -68,7 +77,7 @@ double avx2_fma_peak_gflops() {
       break;
     }
   std::fclose(info);
-  return mhz * 1e-3 * 32.0;
+  return mhz * 1e-3 * 2.0 * double(vector_floats()) * 2.0;
 }
 
 double median_ms(const std::function<void()>& run, int iterations) {
@@ -136,6 +145,13 @@ std::vector<Row> bench_features(const Options& options) {
   return rows;
 }
 
+// Batches a server runs (tau 1 and 8 only; ms per item), with 1 and 2 threads, against ONNX
+// Runtime's batched run of the same batch and threads.
+constexpr int kServerBatches[] = {16, 64};
+
+// Timed runs of a batch: as many items as `iterations` single runs, at least 10 runs.
+int batch_iterations(const Options& options, int batch) { return std::max(10, options.iterations / batch); }
+
 std::vector<Row> bench_engine(const Options& options) {
   std::vector<Row> rows;
   std::vector<float> input(40 * 101);
@@ -161,19 +177,52 @@ std::vector<Row> bench_engine(const Options& options) {
                       2.0 * double(engine.multiply_adds(101)) / (ms * 1e6), double(engine.arena_bytes()) / 1024.0,
                       double(weight_bytes) / 1024.0});
     }
+    const bool batched = std::strcmp(tau, "1") == 0 || std::strcmp(tau, "8") == 0;  // server batches
+    if (batched)
+      for (int batch : kServerBatches)
+        for (int threads : {1, 2})
+          for (kws::Backend backend : {kws::Backend::eigen, kws::Backend::onednn}) {
+            if (!kws::backend_available(backend)) continue;
+            kws::EngineOptions engine_options;
+            engine_options.backend = backend;
+            engine_options.max_batch = batch;
+            engine_options.threads = threads;
+            kws::Engine engine(model, engine_options);
+            std::vector<float> items(input.size() * std::size_t(batch)), batch_logits(logits.size() * std::size_t(batch));
+            for (std::size_t i = 0; i < items.size(); ++i) items[i] = input[i % input.size()];
+            const double ms = median_ms([&] { engine.run(items.data(), batch, 101, batch_logits.data()); },
+                                        batch_iterations(options, batch)) / batch;
+            Row row{name, std::string("libkws-") + kws::backend_name(engine.backend()), threads, ms};
+            row.batch = batch;
+            row.gflops = 2.0 * double(engine.multiply_adds(101)) / (ms * 1e6);
+            row.arena_kib = double(engine.arena_bytes()) / 1024.0;
+            row.weights_kib = double(weight_bytes) / 1024.0;
+            rows.push_back(row);
+          }
     if (options.peers) {
       // PyTorch eager and TorchScript; the same script exports the ONNX file ONNX Runtime runs.
       const std::string onnx = "/tmp/kws-bench-" + std::to_string(::getpid()) + "-" + name + ".onnx";
       const std::string iterations = " --iterations " + std::to_string(options.iterations);
       const std::string torch = std::string(KWS_PYTHON) + " " + KWS_BENCHMARK_DIR + "/peers_torch.py --model " +
                                 path + " --threads 1 --batch 1 --frames 101 --onnx-out " + onnx + iterations;
-      const std::string ort = "node " + std::string(KWS_BENCHMARK_DIR) + "/peers_onnxruntime.mjs --onnx " + onnx +
-                              " --threads 1 --batch 1 --frames 101" + iterations;
-      for (const std::string& command : {torch, ort}) {
+      auto ort = [&](int batch, int threads, int count) {
+        return "node " + std::string(KWS_BENCHMARK_DIR) + "/peers_onnxruntime.mjs --onnx " + onnx + " --threads " +
+               std::to_string(threads) + " --batch " + std::to_string(batch) + " --frames 101 --iterations " +
+               std::to_string(count);
+      };
+      std::vector<std::string> commands{torch, ort(1, 1, options.iterations)};
+      if (batched)
+        for (int batch : kServerBatches)
+          for (int threads : {1, 2}) commands.push_back(ort(batch, threads, batch_iterations(options, batch)));
+      for (const std::string& command : commands) {
         const auto peers = run_peer(command);
         if (peers.empty()) std::fprintf(stderr, "kws-bench: peer unavailable (%s)\n", command.c_str());
-        for (const auto& peer : peers)
-          rows.push_back({name, peer.value("impl", ""), peer.value("threads", 1), peer.value("ms", 0.0)});
+        for (const auto& peer : peers) {
+          Row row{name, peer.value("impl", ""), peer.value("threads", 1), peer.value("ms", 0.0)};
+          row.batch = peer.value("batch", 1);
+          row.ms /= row.batch;  // per item, as the libkws rows
+          rows.push_back(row);
+        }
       }
       std::remove(onnx.c_str());
     }
@@ -189,7 +238,7 @@ void print(const std::vector<Row>& rows, const Options& options, const char* ref
       if (engine) {
         out["model"] = "bcresnet";
         out["tau"] = std::stod(row.name.substr(row.name.find("tau") + 3));
-        out["batch"] = 1;
+        out["batch"] = row.batch;
         out["ratio_vs_onnxruntime"] = row.ratio;
         if (row.gflops > 0) out["gflops"] = row.gflops;
         if (row.arena_kib > 0) out["arena_kib"] = row.arena_kib;
@@ -203,13 +252,14 @@ void print(const std::vector<Row>& rows, const Options& options, const char* ref
     return;
   }
   if (engine) {
-    const double peak = avx2_fma_peak_gflops();
-    std::printf("%-18s %-18s %7s %10s %12s %9s %11s %9s   %s\n", "model", "impl", "threads", "ms", "x vs ORT",
-                "arena_kib", "weights_kib", "GFLOP/s",
-                peak > 0 ? ("% of AVX2-FMA peak (" + std::to_string(int(peak)) + " GFLOP/s)").c_str() : "");
+    const double peak = fma_peak_gflops();
+    const std::string peak_column = "% of " + std::string(vector_floats() == 16 ? "AVX-512" : "AVX2") +
+                                    " FMA peak (" + std::to_string(int(peak)) + " GFLOP/s)";
+    std::printf("%-18s %-18s %5s %7s %10s %12s %9s %11s %9s   %s\n", "model", "impl", "batch", "threads",
+                "ms/item", "x vs ORT", "arena_kib", "weights_kib", "GFLOP/s", peak > 0 ? peak_column.c_str() : "");
     for (const Row& row : rows) {
-      std::printf("%-18s %-18s %7d %10.4f %11s ", row.name.c_str(), row.impl.c_str(), row.threads, row.ms,
-                  row.ratio > 0 ? (std::to_string(row.ratio).substr(0, 5) + "x").c_str() : "-");
+      std::printf("%-18s %-18s %5d %7d %10.4f %11s ", row.name.c_str(), row.impl.c_str(), row.batch, row.threads,
+                  row.ms, row.ratio > 0 ? (std::to_string(row.ratio).substr(0, 5) + "x").c_str() : "-");
       if (row.arena_kib > 0)
         std::printf("%9.1f %11.1f ", row.arena_kib, row.weights_kib);
       else
