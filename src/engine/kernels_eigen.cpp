@@ -15,7 +15,6 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
-#include <type_traits>
 #include <vector>
 
 #include <Eigen/Core>
@@ -180,62 +179,45 @@ struct FrequencyRows {
 };
 
 // A block's frequency convolution (kernel_h x 1, no column padding) of one channel with its
-// SubSpectralNorm and frequency mean: each output row is summed, normalised, stored and added to
-// the mean row (in L1) one vector of columns at a time; the last vector ends at `w` and overlaps
-// the one before, recomputing those columns to the same values and adding only its new columns
-// to the mean. Same arithmetic, in the same order, as Kernels::frequency_subspectral. w >= kLanes.
-void frequency_channel(const FrequencyRows& rows, const float* kernel, int dilation, float bias, bool relu,
-                       const float* scale, const float* shift, const float* __restrict x, int w,
-                       float* __restrict out, float* __restrict mean) {
+// SubSpectralNorm and frequency mean, one vector of columns at a time down every output row: the
+// sum, the sub-band affine and the column's running mean stay in registers, and the input rows a
+// vector reads were mostly loaded for the row above (L1). A column's mean is complete when its
+// vector is, so the last vector may end at `w` and overlap the one before, recomputing those
+// columns and their means to the same values. Rows are summed in kernel order, normalised, and
+// added to the mean in row order, as Kernels::frequency_subspectral does. w >= kLanes.
+template <bool Relu>
+void frequency_channel(const FrequencyRows& rows, const float* kernel, int dilation, float bias, const float* scale,
+                       const float* shift, const float* __restrict x, int w, float* __restrict out,
+                       float* __restrict mean) {
   const std::size_t stride = std::size_t(w);
   const std::size_t tap_stride = std::size_t(dilation) * stride;
-  const std::size_t full = stride - stride % kLanes;  // columns in whole vectors
-  const LaneMask tail_columns = lanes_from(int(full - (stride - kLanes)));
   const Vector bias_vector = Vector{} + bias;
-  const bool three_taps = rows.kernel_h == 3;
+  const bool three_taps = rows.kernel_h == 3;  // BC-ResNet's: unrolled where all three are inside
   const Vector k0 = Vector{} + kernel[0], k1 = Vector{} + (three_taps ? kernel[1] : 0.0f),
                k2 = Vector{} + (three_taps ? kernel[2] : 0.0f);
-  std::fill(mean, mean + w, 0.0f);
-  // One output row; `Inside`: all three taps in range (the unrolled case), `Relu`: the activation.
-  auto row_pass = [&](int r, auto inside, auto relu_tag) {
-    constexpr bool kInside = decltype(inside)::value, kRelu = decltype(relu_tag)::value;
-    const float* source = x + std::ptrdiff_t(rows.first_row[r]) * std::ptrdiff_t(stride);
-    float* y = out + std::size_t(r) * stride;
-    const Vector row_scale = Vector{} + scale[rows.band[r]], row_shift = Vector{} + shift[rows.band[r]];
-    const int first_tap = rows.first_tap[r], end_tap = rows.end_tap[r];
-    auto columns = [&](std::size_t t0) {
+  const float inv = 1.0f / float(rows.count);
+  auto columns = [&](std::size_t t0) {
+    Vector sum_of_rows{};
+    for (int r = 0; r < rows.count; ++r) {
+      const float* source = x + std::ptrdiff_t(rows.first_row[r]) * std::ptrdiff_t(stride) + std::ptrdiff_t(t0);
       Vector sum = bias_vector;
-      if constexpr (kInside) {
-        sum += k0 * load(source + t0);
-        sum += k1 * load(source + tap_stride + t0);
-        sum += k2 * load(source + 2 * tap_stride + t0);
+      if (three_taps && rows.first_tap[r] == 0 && rows.end_tap[r] == 3) {
+        sum += k0 * load(source);
+        sum += k1 * load(source + tap_stride);
+        sum += k2 * load(source + 2 * tap_stride);
       } else {
-        for (int i = first_tap; i < end_tap; ++i) sum += kernel[i] * load(source + std::size_t(i) * tap_stride + t0);
+        for (int i = rows.first_tap[r]; i < rows.end_tap[r]; ++i) sum += kernel[i] * load(source + std::size_t(i) * tap_stride);
       }
-      if constexpr (kRelu) sum = relu_vector(sum);
-      sum = sum * row_scale + row_shift;
-      store(y + t0, sum);
-      return sum;
-    };
-    for (std::size_t t0 = 0; t0 < full; t0 += kLanes) store(mean + t0, load(mean + t0) + columns(t0));
-    if (full < stride) {
-      const std::size_t t0 = stride - kLanes;
-      const Vector sum = columns(t0);
-      store(mean + t0, load(mean + t0) + (tail_columns ? sum : Vector{}));
+      if (Relu) sum = relu_vector(sum);
+      sum = sum * scale[rows.band[r]] + shift[rows.band[r]];
+      store(out + std::size_t(r) * stride + t0, sum);
+      sum_of_rows += sum;
     }
+    store(mean + t0, sum_of_rows * inv);
   };
-  using Yes = std::true_type;
-  using No = std::false_type;
-  for (int r = 0; r < rows.count; ++r) {
-    const bool inside = three_taps && rows.first_tap[r] == 0 && rows.end_tap[r] == 3;  // BC-ResNet's 3x1
-    if (inside)
-      relu ? row_pass(r, Yes{}, Yes{}) : row_pass(r, Yes{}, No{});
-    else
-      relu ? row_pass(r, No{}, Yes{}) : row_pass(r, No{}, No{});
-  }
-  const Vector inv = Vector{} + 1.0f / float(rows.count);
-  for (std::size_t t0 = 0; t0 < full; t0 += kLanes) store(mean + t0, load(mean + t0) * inv);
-  for (std::size_t t = full; t < stride; ++t) mean[t] *= inv[0];
+  std::size_t t0 = 0;
+  for (; t0 + kLanes <= stride; t0 += kLanes) columns(t0);
+  if (t0 < stride) columns(stride - kLanes);
 }
 
 constexpr int kChannelBlock = kLanes == 16 ? 16 : 8;  // sums in registers: 16 of 32, or 8 of 16
@@ -409,12 +391,12 @@ class EigenKernels final : public Kernels {
     const FrequencyRows rows(conv, h);
     const std::size_t out_plane = std::size_t(rows.count) * std::size_t(w);
     const bool relu = conv.activation == Activation::relu;
+    const auto channel = relu ? frequency_channel<true> : frequency_channel<false>;
     for (int c = 0; c < conv.channels; ++c)
-      frequency_channel(rows, conv.weight.data() + std::size_t(c) * std::size_t(conv.kernel_h), conv.dilation_h,
-                        bias_of(conv, c), relu, norm.scale.data() + std::size_t(c) * kSubBands,
-                        norm.shift.data() + std::size_t(c) * kSubBands,
-                        in + std::size_t(c) * std::size_t(h) * std::size_t(w), w, out + std::size_t(c) * out_plane,
-                        mean + std::size_t(c) * std::size_t(w));
+      channel(rows, conv.weight.data() + std::size_t(c) * std::size_t(conv.kernel_h), conv.dilation_h,
+              bias_of(conv, c), norm.scale.data() + std::size_t(c) * kSubBands,
+              norm.shift.data() + std::size_t(c) * kSubBands, in + std::size_t(c) * std::size_t(h) * std::size_t(w),
+              w, out + std::size_t(c) * out_plane, mean + std::size_t(c) * std::size_t(w));
   }
 
   // Register tiles (pointwise_tiles) for rows of at least a vector; a narrower input (the

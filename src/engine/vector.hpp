@@ -31,16 +31,5 @@ inline Vector relu_vector(Vector v) {
   return v > zero ? v : zero;
 }
 
-typedef int LaneMask __attribute__((vector_size(sizeof(int) * kLanes)));
-
-// Lanes from `first` on set: the new columns of a last vector that overlaps the one before.
-inline LaneMask lanes_from(int first) {
-  int lanes[kLanes];
-  for (int i = 0; i < kLanes; ++i) lanes[i] = i >= first ? -1 : 0;
-  LaneMask mask;
-  std::memcpy(&mask, lanes, sizeof mask);
-  return mask;
-}
-
 }  // namespace
 }  // namespace kws::detail
