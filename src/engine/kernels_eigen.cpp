@@ -271,8 +271,8 @@ void shared_input_depthwise(const DepthwiseConv& conv, const Rows& rows, int h, 
 }
 
 // Output channels x pixel vectors of one register tile of the pointwise kernel: the sums stay in
-// registers while the input channels stream past (AVX-512: 8 x 3 of 32 registers; AVX: 4 x 3 of
-// 16, leaving room for the input vectors and a broadcast weight).
+// registers while the input channels stream past (AVX-512: 8 x 3 of 32 registers; AVX, SSE and
+// NEON: 4 x 3 of 16, leaving room for the input vectors and a broadcast weight).
 constexpr int kTileRows = kLanes == 16 ? 8 : 4;
 constexpr int kTileVectors = 3;
 

@@ -1,5 +1,5 @@
 // The vector type the CPU kernels are written on: GCC/Clang vector extensions as wide as the
-// target's registers, so one source compiles to AVX-512, AVX or SSE (or NEON) code. Internal.
+// target's registers, so one source compiles to AVX-512, AVX, SSE or NEON code. Internal.
 #pragma once
 
 #include <cstring>
@@ -9,12 +9,15 @@ namespace kws::detail {
 // definition of these.
 namespace {
 
-// Floats per vector: AVX-512 registers hold 16; otherwise 8 (one AVX register, or two SSE / NEON
-// registers the compiler pairs).
+// Floats per vector: one register of the widest kind the target has (AVX-512: 16, AVX: 8,
+// SSE or NEON: 4). Wider than the registers would split every vector and change the ABI of
+// these functions.
 #if defined(__AVX512F__)
 constexpr int kLanes = 16;
-#else
+#elif defined(__AVX__)
 constexpr int kLanes = 8;
+#else
+constexpr int kLanes = 4;
 #endif
 typedef float Vector __attribute__((vector_size(sizeof(float) * kLanes)));
 

@@ -144,7 +144,7 @@ constexpr Activation kActivations[] = {Activation::none, Activation::relu, Activ
 
 }  // namespace
 
-// Eigen blocks the head over 8 or 16 channels and vectors of 8 or 16 columns (AVX / AVX-512), so
+// Eigen blocks the head over 8 or 16 channels and vectors of 4, 8 or 16 columns (SSE, AVX, AVX-512), so
 // channel and column counts either side of those, and fewer channels than a block (its per-channel
 // path).
 TEST_CASE("head kernel (1 -> C, 5x5, stride (2, 1)) matches reference") {
@@ -198,7 +198,7 @@ TEST_CASE("frequency + SubSpectralNorm + mean matches reference") {
   for (int stride : {1, 2})
     for (int channels : {1, 7, 13})
       for (int h : {20, 10, 5})
-        for (int w : {1, 7, 8, 9, 15, 16, 17, 31, 32, 33, 101})
+        for (int w : {1, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 101})
           for (Activation activation : {Activation::none, Activation::relu}) {
             DepthwiseConv conv = frequency_geometry(stride);
             conv.channels = channels;
@@ -255,7 +255,7 @@ TEST_CASE("classifier kernel (5x5, pad (0, 2)) matches reference") {
         check_depthwise(classifier, channels, false, Activation::none, h, w, seed += 3);
 }
 
-// Eigen's register tiles are 4 or 8 output channels by 3 vectors of 8 or 16 pixels, then single
+// Eigen's register tiles are 4 or 8 output channels by 3 vectors of 4, 8 or 16 pixels, then single
 // vectors, the last overlapping the one before; fewer pixels than a vector are a matrix-vector
 // product. Channel and pixel counts either side of those, and oneDNN's usual shapes.
 TEST_CASE("pointwise kernel (1x1) matches reference") {
