@@ -23,7 +23,7 @@ namespace kws {
 
 enum class Backend {
   reference,  // plain loops; the numerical reference the others are tested against
-  eigen,      // Eigen 3 matrix kernels (when libkws is built with Eigen)
+  eigen,      // vector kernels as wide as the target's registers, with Eigen 3 (when built with Eigen)
   // oneDNN primitives (when libkws is built with oneDNN, KWS_WITH_ONEDNN). Primitives are
   // created at construction for max_frames, and for another frame count by the first run() that
   // uses it (then kept). oneDNN 2.x itself makes a few small heap allocations in every primitive

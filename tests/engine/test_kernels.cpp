@@ -1,11 +1,12 @@
 // Every optimised kernel (the eigen and onednn backends' Kernels) against the reference kernel,
 // one convolution at a time: each variant the network uses (the 1 -> C head with its frequency
-// stride, the 3x1 frequency convolution with stride 1 and 2, the dilated 1x3 temporal one, the
-// 5x5 classifier, 1x1 across Eigen's 64-pixel panels) at odd channel counts, heights and widths,
-// by max |error| relative to the output scale. tflite-micro keeps a test beside every kernel and
-// ggml's test-backend-ops compares each op by its error; the whole-network comparison in
-// tests/model/test_engine.cpp cannot say which kernel is off, nor see a path the golden shapes
-// never take. The Kernels interface computes one item, so there is no batch to vary here.
+// stride, the 3x1 frequency convolution with stride 1 and 2, alone and fused with SubSpectralNorm
+// and the frequency mean, the dilated 1x3 temporal one, the 5x5 classifier, the 1x1 across
+// Eigen's register tiles) at odd channel counts, heights and widths, by max |error| relative to
+// the output scale. tflite-micro keeps a test beside every kernel and ggml's test-backend-ops
+// compares each op by its error; the whole-network comparison in tests/model/test_engine.cpp
+// cannot say which kernel is off, nor see a path the golden shapes never take. The Kernels
+// interface computes one item, so there is no batch to vary here.
 #include <doctest/doctest.h>
 
 #include <algorithm>
