@@ -1,7 +1,8 @@
 // kws-serve: keyword spotting over HTTP, with a browser page that listens to the microphone.
 //
 //   kws-serve [--model M] [--host H] [--port P] [--static DIR] [--max-body-mb N]
-//             [--session-timeout S] [--max-sessions N] [--workers N] [--quiet]
+//             [--session-timeout S] [--max-sessions N] [--workers N] [--head-timeout S]
+//             [--request-timeout S] [--quiet]
 //
 // Endpoints (every response is JSON, errors too: {"error": "...", "status": N}):
 //   GET  /api/model          labels, sample rate, feature config, window, thresholds, version
@@ -47,6 +48,7 @@
 #include <thread>
 #include <vector>
 
+#include "connection.hpp"
 #include "example_support.hpp"
 #include "kws/audio.hpp"
 #include "kws/classifier.hpp"
@@ -70,6 +72,9 @@ struct Settings {
   // alive or a slow client drips its request, so 8 (httplib's default on small machines) let 8
   // slow clients stall every other one.
   std::size_t workers = 64;
+  // Per request (kws-serve/connection.hpp): its head must arrive within 10 s and the whole request
+  // within 60 s; 5 s of silence, 32 KiB or 100 lines of headers end it.
+  kws_serve::ConnectionLimits connection;
   double max_upload_seconds = 15.0 * 60.0;  // decoded length of one uploaded file
   // Decoded samples of one upload (frames x channels; 32M floats = 128 MiB): a small compressed
   // file can decode to gigabytes (15 min of FLAC silence at 768 kHz is 2 MB and 2.7 GB).
@@ -314,7 +319,8 @@ class Sessions {
 int usage() {
   std::fprintf(stderr,
                "usage: kws-serve [--model M] [--host H] [--port P] [--static DIR] [--max-body-mb N]\n"
-               "                 [--session-timeout S] [--max-sessions N] [--workers N] [--quiet]\n"
+               "                 [--session-timeout S] [--max-sessions N] [--workers N] [--head-timeout S]\n"
+               "                 [--request-timeout S] [--quiet]\n"
                "  Serves keyword spotting over HTTP (REST + a browser page that listens to the microphone).\n"
                "  --model M            model file (default: $KWS_MODEL, else %s)\n"
                "  --host H             address to listen on (default 127.0.0.1; 0.0.0.0 for all)\n"
@@ -324,6 +330,8 @@ int usage() {
                "  --session-timeout S  close a stream idle for S seconds (default 60)\n"
                "  --max-sessions N     open streams at most (default 32)\n"
                "  --workers N          connections served at once (default 64)\n"
+               "  --head-timeout S     a request's headers must arrive within S seconds (default 10)\n"
+               "  --request-timeout S  a whole request must arrive within S seconds (default 60)\n"
                "  --quiet              no request log on stderr\n",
                KWS_DEFAULT_MODEL);
   return 2;
@@ -356,6 +364,13 @@ int main(int argc, char** argv) {
     } else if (arg == "--session-timeout" && has_value) { if (!number(settings.session_timeout_s, 1, 86400)) return 2; }
     else if (arg == "--max-sessions" && has_value) { if (!number(value, 1, 10000)) return 2; settings.max_sessions = std::size_t(value); }
     else if (arg == "--workers" && has_value) { if (!number(value, 1, 4096)) return 2; settings.workers = std::size_t(value); }
+    else if (arg == "--head-timeout" && has_value) {
+      if (!number(value, 0.1, 3600)) return 2;
+      settings.connection.head_deadline = std::chrono::milliseconds(std::int64_t(value * 1000));
+    } else if (arg == "--request-timeout" && has_value) {
+      if (!number(value, 0.1, 86400)) return 2;
+      settings.connection.request_deadline = std::chrono::milliseconds(std::int64_t(value * 1000));
+    }
     else if (arg == "--quiet") settings.quiet = true;
     else if (arg == "-h" || arg == "--help") return usage(), 0;
     else {
@@ -379,7 +394,7 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);  // a client hanging up mid-response is not our death
 
-  httplib::Server server;
+  kws_serve::Server server(settings.connection);
   Pool<kws::Classifier> classifiers([&] { return std::make_unique<kws::Classifier>(model); });
   Sessions sessions(settings.max_sessions, settings.session_timeout_s);
   std::atomic<std::int64_t> stream_samples_total{0}, stream_chunks_total{0};
@@ -592,11 +607,6 @@ int main(int argc, char** argv) {
   server.set_payload_max_length(settings.max_body_bytes);
   server.set_tcp_nodelay(true);  // small JSON answers on kept-alive connections: no Nagle delay
   server.new_task_queue = [workers = settings.workers] { return new httplib::ThreadPool(workers); };
-  // A client that sends nothing for 5 s (headers or body) is dropped; an idle kept-alive
-  // connection gives its worker back after 2 s.
-  server.set_read_timeout(5, 0);
-  server.set_write_timeout(5, 0);
-  server.set_keep_alive_timeout(2);
   // Before any body is read: a malformed Content-Length is refused at once (httplib would wait
   // for the read timeout), and so are paths with a NUL or, with --static, paths that resolve
   // outside DIR (through "..", or a symlink leading out).

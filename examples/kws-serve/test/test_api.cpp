@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sndfile.h>
 #include <sys/socket.h>
 #include <spawn.h>
@@ -112,6 +113,130 @@ std::pair<int, double> raw_request(int port, const std::string& request) {
   if (got <= 12) return {-1, seconds};
   buffer[got] = '\0';
   return {std::atoi(buffer + 9), seconds};  // "HTTP/1.1 400 ..."
+}
+
+// A loopback connection to `port`, or -1.
+int connect_to(int port) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(std::uint16_t(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (fd < 0 || connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+    if (fd >= 0) close(fd);
+    return -1;
+  }
+  timeval timeout{10, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  return fd;
+}
+
+// Everything the server sends until it closes the connection (or 10 s of silence).
+std::string read_until_closed(int fd) {
+  std::string out;
+  char buffer[4096];
+  for (ssize_t got; (got = read(fd, buffer, sizeof buffer)) > 0;) out.append(buffer, std::size_t(got));
+  return out;
+}
+
+// How many responses with `status` a byte stream holds.
+int count_responses(const std::string& bytes, int status) {
+  const std::string line = "HTTP/1.1 " + std::to_string(status) + " ";
+  int count = 0;
+  for (std::size_t at = bytes.find(line); at != std::string::npos; at = bytes.find(line, at + 1)) ++count;
+  return count;
+}
+
+// Sends `head` then drips `drip` one byte every `gap_s`; returns what came back and when, in
+// seconds from the first byte (a server that refuses stops reading: a failed send ends the drip).
+std::pair<std::string, double> drip(int port, const std::string& head, const std::string& drip, double gap_s) {
+  const int fd = connect_to(port);
+  if (fd < 0) return {"", -1.0};
+  const auto started = std::chrono::steady_clock::now();
+  (void)!send(fd, head.data(), head.size(), MSG_NOSIGNAL);
+  for (char byte : drip) {
+    std::this_thread::sleep_for(std::chrono::duration<double>(gap_s));
+    pollfd answer{fd, POLLIN, 0};
+    if (poll(&answer, 1, 0) > 0 || send(fd, &byte, 1, MSG_NOSIGNAL) != 1) break;
+  }
+  const std::string reply = read_until_closed(fd);
+  close(fd);
+  return {reply, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()};
+}
+
+// Issue 16: a request head has bounds (header count and bytes, a deadline), so does a whole
+// request, requests pipelined in one packet are all answered, and clients dripping their requests
+// do not stop the server answering others. Runs its own server with short deadlines.
+void check_connection_bounds(const char* binary, const char* model) {
+  Server server;
+  CHECK(server.start(binary, {"--model", model, "--port", "0", "--head-timeout", "1", "--request-timeout", "2",
+                              "--quiet"}));
+  const std::string get = "GET /api/model HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+
+  std::string many_headers = get;
+  for (int i = 0; i < 150; ++i) many_headers += "X-Filler-" + std::to_string(i) + ": 1\r\n";
+  int fd = connect_to(server.port);
+  (void)!send(fd, (many_headers + "\r\n").data(), many_headers.size() + 2, MSG_NOSIGNAL);
+  std::string reply = read_until_closed(fd);
+  close(fd);
+  CHECK(count_responses(reply, 431) == 1);
+  CHECK(reply.find("more than 99 headers") != std::string::npos);
+
+  // 100k small headers sent as fast as the server reads them: refused after the first hundred,
+  // not stored (httplib alone grew by about 440 MB here).
+  fd = connect_to(server.port);
+  (void)!send(fd, get.data(), get.size(), MSG_NOSIGNAL);
+  const std::string header = "X-A: b\r\n";
+  int sent = 0;
+  while (sent < 100000 && send(fd, header.data(), header.size(), MSG_NOSIGNAL) == ssize_t(header.size())) ++sent;
+  reply = read_until_closed(fd);
+  close(fd);
+  CHECK(sent < 100000);  // the server closed the connection
+  CHECK(count_responses(reply, 431) == 1);
+
+  const std::string long_header = get + "X-Long: " + std::string(40000, 'a') + "\r\n\r\n";
+  fd = connect_to(server.port);
+  (void)!send(fd, long_header.data(), long_header.size(), MSG_NOSIGNAL);
+  reply = read_until_closed(fd);
+  close(fd);
+  CHECK(count_responses(reply, 431) == 1);
+
+  // Slow clients: eight drip their heads, then a normal client is answered at once, and each
+  // dripping client gets 408 once its head deadline (1 s) passes.
+  std::vector<std::thread> dripping;
+  std::vector<std::pair<std::string, double>> dripped(8);
+  for (auto& result : dripped)
+    dripping.emplace_back([&] { result = drip(server.port, get, std::string(40, 'x'), 0.2); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  httplib::Client client("127.0.0.1", server.port);
+  const auto asked = std::chrono::steady_clock::now();
+  const httplib::Result model_info = client.Get("/api/model");
+  CHECK(model_info && model_info->status == 200);
+  CHECK(std::chrono::duration<double>(std::chrono::steady_clock::now() - asked).count() < 0.5);
+  for (auto& thread : dripping) thread.join();
+  for (const auto& [bytes, seconds] : dripped) {
+    CHECK(count_responses(bytes, 408) == 1);
+    CHECK(seconds > 0.9 && seconds < 3.0);
+  }
+
+  // A body dripped one byte every 0.3 s: 408 once the request deadline (2 s) passes.
+  const auto [body_reply, body_seconds] =
+      drip(server.port, "POST /api/classify HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000\r\n\r\n",
+           std::string(100, 'x'), 0.3);
+  CHECK(count_responses(body_reply, 408) == 1);
+  CHECK(body_seconds > 1.9 && body_seconds < 4.0);
+
+  // Seven GETs pipelined in one packet: seven answers (httplib alone answered the first only).
+  std::string pipelined;
+  for (int i = 0; i < 6; ++i) pipelined += get + "\r\n";
+  pipelined += get + "Connection: close\r\n\r\n";
+  fd = connect_to(server.port);
+  (void)!send(fd, pipelined.data(), pipelined.size(), MSG_NOSIGNAL);
+  reply = read_until_closed(fd);
+  close(fd);
+  CHECK(count_responses(reply, 200) == 7);
+
+  CHECK(server.stop() == 0);
 }
 
 }  // namespace
@@ -268,6 +393,8 @@ int main(int argc, char** argv) {
   CHECK(parse(client.Get("/api/model")).value("labels", json::array()).size() == labels.size());
   const int exit_status = server.stop();
   CHECK(exit_status == 0);
+
+  check_connection_bounds(argv[1], argv[2]);
 
   // --static DIR serves DIR and nothing outside it: not through a symlink leading out, not with a
   // NUL in the path (index.html%00.js once served index.html as JavaScript).
