@@ -4,7 +4,7 @@
 //     streaming past (pointwise_tiles), with bias and ReLU applied in registers.
 //   - depthwise convolutions: each output row sums its kernel taps as shifted input rows, a
 //     vector of columns at a time over zero-padded copies of the input rows (accumulate_row); the
-//     1 -> C head loads each input vector once for 8 channels; the frequency convolution of a block
+//     1 -> C head loads each input vector once for 16 channels (8 on AVX); the frequency convolution of a block
 //     also applies SubSpectralNorm and the frequency mean as it writes (frequency_subspectral).
 // Tails: a row's last vector ends at its last column and overlaps the vector before it, so no
 // column runs a scalar edge path.
@@ -13,7 +13,6 @@
 // EIGEN_DONT_PARALLELIZE comes from CMake: libkws is built with OpenMP for oneDNN, and Eigen
 // would otherwise spread work over OpenMP threads; threads are the Engine's business (its lanes).
 #include <algorithm>
-#include <cstdlib>
 #include <cstring>
 #include <vector>
 
@@ -30,7 +29,6 @@ namespace {
 
 using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 using Row = Eigen::Map<Eigen::ArrayXf>;
-
 
 void apply_activation(Activation activation, float* y, std::size_t n) {
   Row row(y, Eigen::Index(n));
@@ -298,34 +296,27 @@ void pointwise_tile(const float* __restrict weight, int in_channels, const float
       store(out + std::size_t(r) * pixels + std::size_t(v * kLanes), relu ? relu_vector(sum[r][v]) : sum[r][v]);
 }
 
+// pointwise_tile for a run-time row count in [1, Rows].
+template <int Vectors, int Rows = kTileRows>
+void pointwise_rows(int rows, const float* weight, int in_channels, const float* bias, const float* x,
+                    std::size_t pixels, bool relu, float* out) {
+  if (rows == Rows)
+    pointwise_tile<Rows, Vectors>(weight, in_channels, bias, x, pixels, relu, out);
+  else if constexpr (Rows > 1)
+    pointwise_rows<Vectors, Rows - 1>(rows, weight, in_channels, bias, x, pixels, relu, out);
+}
+
 // All output channels for the Vectors * kLanes pixels from p0 on, kTileRows at a time (the input
 // columns stay in L1 across the tiles); the last tile takes what is left.
 template <int Vectors>
 void pointwise_columns(const PointwiseConv& conv, const float* in, int pixels, int p0, float* out) {
   const bool relu = conv.activation == Activation::relu;
   const std::size_t stride = std::size_t(pixels);
-  for (int o0 = 0; o0 < conv.out_channels; o0 += kTileRows) {
-    const float* weight = conv.weight.data() + std::size_t(o0) * std::size_t(conv.in_channels);
-    const float* bias = conv.bias.empty() ? nullptr : conv.bias.data() + o0;
-    const float* x = in + p0;
-    float* y = out + std::size_t(o0) * stride + std::size_t(p0);
-    switch (std::min(kTileRows, conv.out_channels - o0)) {
-#define KWS_POINTWISE_ROWS(rows) \
-  case rows: pointwise_tile<rows, Vectors>(weight, conv.in_channels, bias, x, stride, relu, y); break;
-      KWS_POINTWISE_ROWS(1)
-      KWS_POINTWISE_ROWS(2)
-      KWS_POINTWISE_ROWS(3)
-      KWS_POINTWISE_ROWS(4)
-#if defined(__AVX512F__)
-      KWS_POINTWISE_ROWS(5)
-      KWS_POINTWISE_ROWS(6)
-      KWS_POINTWISE_ROWS(7)
-      KWS_POINTWISE_ROWS(8)
-#endif
-#undef KWS_POINTWISE_ROWS
-      default: break;
-    }
-  }
+  for (int o0 = 0; o0 < conv.out_channels; o0 += kTileRows)
+    pointwise_rows<Vectors>(std::min(kTileRows, conv.out_channels - o0),
+                            conv.weight.data() + std::size_t(o0) * std::size_t(conv.in_channels), conv.in_channels,
+                            conv.bias.empty() ? nullptr : conv.bias.data() + o0, in + p0, stride, relu,
+                            out + std::size_t(o0) * stride + std::size_t(p0));
 }
 
 // A 1x1 convolution as register tiles over all the pixels (at least kLanes): kTileVectors vectors
