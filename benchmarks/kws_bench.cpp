@@ -1,6 +1,7 @@
 // kws-bench: libkws against its peers, measured in one run and printed as a table of ratios.
 //
 //   kws-bench [features|engine|detector] [--json] [--iterations N] [--no-peers]
+//   kws-bench forward --tau T [--iterations N]
 //
 // features: log-mel and MFCC of a 1 s clip, libkws vs torchaudio (1 thread).
 // engine: one BC-ResNet forward pass (batch 1, 101 frames) of the golden models of every width,
@@ -12,6 +13,8 @@
 // detector: the streaming Detector's cost per second of audio (10 ms chunks, 100 ms stride, 1 s
 //         window) at 16 and 44.1 kHz, as milliseconds per audio second and % of one core, for
 //         tau 1 and 8 on each backend, with the front end alone for comparison.
+// forward: N forward passes of the golden model of width T on the default backend, timing
+//         nothing: for instruction counts under callgrind (benchmarks/instruction_counts.sh).
 // ratio = the peer's time / this row's time, so > 1 means faster than the peer. Peers run as subprocesses
 // (benchmarks/*.py with /usr/bin/python3, benchmarks/*.mjs with node); a missing peer is reported, not fatal.
 #include <algorithm>
@@ -36,6 +39,7 @@ namespace {
 int vector_floats() { return std::strstr(kws::compiled_isa(), "avx512f") != nullptr ? 16 : 8; }
 
 struct Options {
+  std::string tau = "1";  // forward
   bool json = false;
   bool peers = true;
   int iterations = 300;
@@ -350,8 +354,22 @@ void print_detector(const std::vector<DetectorRow>& rows, const Options& options
 }
 
 int usage() {
-  std::fprintf(stderr, "usage: kws-bench [features|engine|detector] [--json] [--iterations N] [--no-peers]\n");
+  std::fprintf(stderr,
+               "usage: kws-bench [features|engine|detector] [--json] [--iterations N] [--no-peers]\n"
+               "       kws-bench forward --tau T [--iterations N]\n");
   return 2;
+}
+
+// N forward passes, for counting instructions: the work of one pass is the difference between
+// two counts divided by the difference in N (construction and loading cancel out).
+int forward(const Options& options) {
+  const kws::Model model = kws::Model::load(std::string(KWS_MODEL_DIR) + "/bcresnet_tau" + options.tau + ".kws");
+  kws::Engine engine(model);
+  std::vector<float> input(std::size_t(model.feature_config().bins()) * 101, 0.5f), logits(std::size_t(model.num_classes()));
+  for (int i = 0; i < options.iterations; ++i) engine.run(input.data(), 1, 101, logits.data());
+  std::printf("%d forward passes of tau %s on %s (%s): logit 0 = %g\n", options.iterations, options.tau.c_str(),
+              kws::backend_name(engine.backend()), kws::compiled_isa(), double(logits[0]));
+  return 0;
 }
 
 }  // namespace
@@ -364,9 +382,11 @@ int main(int argc, char** argv) {
     if (arg == "--json") options.json = true;
     else if (arg == "--no-peers") options.peers = false;
     else if (arg == "--iterations" && i + 1 < argc) options.iterations = std::max(1, std::atoi(argv[++i]));
-    else if (arg == "features" || arg == "engine" || arg == "detector") suite = arg;
+    else if (arg == "--tau" && i + 1 < argc) options.tau = argv[++i];
+    else if (arg == "features" || arg == "engine" || arg == "detector" || arg == "forward") suite = arg;
     else return usage();
   }
+  if (suite == "forward") return forward(options);
   if (suite == "engine") print(bench_engine(options), options, "onnxruntime", true);
   else if (suite == "detector") print_detector(bench_detector(options), options);
   else print(bench_features(options), options, "torchaudio", false);
