@@ -72,9 +72,9 @@ bool Connection::wait_for_request(std::chrono::milliseconds idle) {
 void Connection::begin_request() {
   in_head_ = true;
   head_bytes_ = head_lines_ = line_bytes_ = 0;
-  request_started_ = Clock::now();
-  head_deadline_ = request_started_ + limits_.head_deadline;
-  request_deadline_ = request_started_ + limits_.request_deadline;
+  const Clock::time_point started = Clock::now();
+  head_deadline_ = started + limits_.head_deadline;
+  request_deadline_ = started + limits_.request_deadline;
 }
 
 bool Connection::is_readable() const { return begin_ < end_ || wait_for(socket_, POLLIN, limits_.read_timeout); }

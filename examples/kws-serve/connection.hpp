@@ -70,7 +70,7 @@ class Connection final : public httplib::Stream {
   bool in_head_ = false;
   char last_byte_ = 0;
   std::size_t head_bytes_ = 0, head_lines_ = 0, line_bytes_ = 0;
-  Clock::time_point request_started_{}, head_deadline_{}, request_deadline_{};
+  Clock::time_point head_deadline_{}, request_deadline_{};
 };
 
 // httplib::Server with the connection loop above. Everything else (routing, handlers, the worker

@@ -18,7 +18,12 @@ void subspectral_mean(const SubbandAffine& affine, const Shape& shape, float* y,
     std::fill(channel_mean, channel_mean + width, 0.0f);
     for (int r = 0; r < shape.height; ++r) {
       const std::size_t g = std::size_t(c) * kSubBands + std::size_t(r / band);
-      subspectral_row(affine.scale[g], affine.shift[g], shape.width, channel + std::size_t(r) * width, channel_mean);
+      const float scale = affine.scale[g], shift = affine.shift[g];
+      float* row = channel + std::size_t(r) * width;
+      for (std::size_t t = 0; t < width; ++t) {
+        row[t] = row[t] * scale + shift;
+        channel_mean[t] += row[t];
+      }
     }
     const float inv = 1.0f / float(shape.height);
     for (std::size_t t = 0; t < width; ++t) channel_mean[t] *= inv;

@@ -44,6 +44,10 @@ class Kernels {
                                      int w, float* out, float* mean);
 };
 
+// The reference backend's depthwise convolution (kernels_reference.cpp): element by element, every
+// tap bound-checked. Also the fallback of faster backends for shapes their own paths do not take.
+void reference_depthwise(const DepthwiseConv& conv, const float* in, int h, int w, float* out);
+
 // One per kernels_*.cpp; engine/backends.hpp chooses among them by Backend.
 std::unique_ptr<Kernels> make_reference_kernels();
 #ifdef KWS_HAVE_EIGEN

@@ -123,33 +123,6 @@ int row_taps(const DepthwiseConv& conv, const Rows& rows, int h, int c, int r, T
 
 float bias_of(const DepthwiseConv& conv, int c) { return conv.bias.empty() ? 0.0f : conv.bias[std::size_t(c)]; }
 
-// Any depthwise convolution, element by element with bound checks: for the shapes the vector
-// paths do not take (a column stride, staging smaller than the input).
-void checked_depthwise(const DepthwiseConv& conv, const float* in, int h, int w, float* out) {
-  const int oh = conv.out_h(h), ow = conv.out_w(w);
-  const int kernel_taps = conv.kernel_h * conv.kernel_w;
-  for (int c = 0; c < conv.channels; ++c) {
-    const float* x = in + (conv.shared_input ? 0 : std::size_t(c) * std::size_t(h) * std::size_t(w));
-    const float* k = conv.weight.data() + std::size_t(c) * std::size_t(kernel_taps);
-    for (int r = 0; r < oh; ++r)
-      for (int t = 0; t < ow; ++t) {
-        float sum = bias_of(conv, c);
-        for (int i = 0; i < conv.kernel_h; ++i) {
-          const int row = r * conv.stride_h - conv.pad_h + i * conv.dilation_h;
-          if (row < 0 || row >= h) continue;
-          for (int j = 0; j < conv.kernel_w; ++j) {
-            const int col = t * conv.stride_w - conv.pad_w + j * conv.dilation_w;
-            if (col >= 0 && col < w) sum += k[i * conv.kernel_w + j] * x[std::size_t(row) * std::size_t(w) + std::size_t(col)];
-          }
-        }
-        out[(std::size_t(c) * std::size_t(oh) + std::size_t(r)) * std::size_t(ow) + std::size_t(t)] =
-            conv.activation == Activation::relu ? (sum > 0.0f ? sum : 0.0f) : sum;
-      }
-  }
-  if (conv.activation == Activation::silu)
-    apply_activation(conv.activation, out, std::size_t(conv.channels) * std::size_t(oh) * std::size_t(ow));
-}
-
 // Output rows of one frequency convolution that frequency_channel handles (its per-row tables
 // live on the stack); larger ones take the default path.
 constexpr int kMaxFrequencyRows = 256;
@@ -346,8 +319,8 @@ class EigenKernels final : public Kernels {
   std::size_t workspace_bytes() const override { return staging_.size() * sizeof(float); }
 
   void depthwise(const DepthwiseConv& conv, const float* in, int h, int w, float* out) override {
-    if (!vectorised(conv, h, w)) {
-      checked_depthwise(conv, in, h, w, out);
+    if (!vectorised(conv, h, w)) {  // a column stride, or staging smaller than the input
+      reference_depthwise(conv, in, h, w, out);
       return;
     }
     const int oh = conv.out_h(h), ow = conv.out_w(w);

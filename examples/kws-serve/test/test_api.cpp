@@ -90,32 +90,7 @@ std::string silent_flac(int rate, double seconds) {
   return out;
 }
 
-// One raw HTTP exchange on a fresh connection (for requests httplib::Client will not send):
-// the status code and the seconds until the answer came (-1 on no answer).
-std::pair<int, double> raw_request(int port, const std::string& request) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(std::uint16_t(port));
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (fd < 0 || connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
-    if (fd >= 0) close(fd);
-    return {-1, -1.0};
-  }
-  timeval timeout{10, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-  const auto started = std::chrono::steady_clock::now();
-  (void)!write(fd, request.data(), request.size());
-  char buffer[512];
-  const ssize_t got = read(fd, buffer, sizeof buffer - 1);
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  close(fd);
-  if (got <= 12) return {-1, seconds};
-  buffer[got] = '\0';
-  return {std::atoi(buffer + 9), seconds};  // "HTTP/1.1 400 ..."
-}
-
-// A loopback connection to `port`, or -1.
+// A loopback connection to `port` with a 10 s receive timeout, or -1.
 int connect_to(int port) {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in address{};
@@ -129,6 +104,22 @@ int connect_to(int port) {
   timeval timeout{10, 0};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
   return fd;
+}
+
+// One raw HTTP exchange on a fresh connection (for requests httplib::Client will not send):
+// the status code and the seconds until the answer came (-1 on no answer).
+std::pair<int, double> raw_request(int port, const std::string& request) {
+  const int fd = connect_to(port);
+  if (fd < 0) return {-1, -1.0};
+  const auto started = std::chrono::steady_clock::now();
+  (void)!write(fd, request.data(), request.size());
+  char buffer[512];
+  const ssize_t got = read(fd, buffer, sizeof buffer - 1);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  close(fd);
+  if (got <= 12) return {-1, seconds};
+  buffer[got] = '\0';
+  return {std::atoi(buffer + 9), seconds};  // "HTTP/1.1 400 ..."
 }
 
 // Everything the server sends until it closes the connection (or 10 s of silence).
