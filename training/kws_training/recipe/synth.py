@@ -228,7 +228,7 @@ def synthesize(texts: Sequence[str], count: int, seed: int = 0,
         return result
 
     jobs = [(render, text) for text in missing for render in plan_renders(text, count, seed, engines)]
-    bar = Progress(len(jobs), f"synth {len(missing)} texts x {count}", progress)
+    bar = Progress(len(jobs), f"synth {len(missing)} texts x {count}", enabled=progress)
     with tempfile.TemporaryDirectory(prefix="kws_synth_") as tmp:
         paths = [os.path.join(tmp, f"{index}.wav") for index in range(len(jobs))]
         festival = [(render, path) for (render, _), path in zip(jobs, paths)

@@ -93,6 +93,11 @@ def parse_args(argv=None) -> argparse.Namespace:
                       help="wakeword: add 70%% of the real recordings of the word")
     data.add_argument("--no-real-negatives", action="store_true",
                       help="wakeword: synthetic negatives only (no ../shared/data speech)")
+    data.add_argument("--mine-with", type=pathlib.Path,
+                      help="wakeword: score the real negative speech with this model file and add "
+                           "its highest-scoring seconds as a pool of hard negatives (recipe.mining)")
+    data.add_argument("--mined-negatives", type=int, default=2000,
+                      help="wakeword: how many seconds --mine-with keeps at most")
     data.add_argument("--real-validation-fraction", type=float, default=0.3,
                       help="share of real speakers held out for validation")
     data.add_argument("--speech-commands", type=pathlib.Path,
@@ -378,7 +383,7 @@ def train(args) -> pathlib.Path:
         data_time = 0.0  # augmentation + features, the rest of the epoch is the model
         from .progress import Progress
         bar = Progress(math.ceil(len(examples) / args.batch_size), f"epoch {epoch + 1}/{args.epochs}",
-                       not args.quiet)
+                       enabled=not args.quiet)
         with open(run_dir / "iterations.jsonl", "a") as iterations:
             for start in range(0, len(examples), args.batch_size):
                 batch = examples[start:start + args.batch_size]
