@@ -78,13 +78,19 @@ def mine(model_path, examples, keyword: int, count: int, floor: float = 0.05, qu
     """The hard negatives among ``examples`` (real _unknown_ speech) for the model file at
     ``model_path``: new examples of 1 s (source "mined_<source>"), and a summary."""
     from ..bcresnet import load_model_file
-    from .dataset import Example
-    from .progress import Progress
     from .train import FeatureBatcher
 
     model, model_file = load_model_file(model_path)
-    model.eval()
-    batcher = FeatureBatcher(model_file.feature_config)
+    return mine_with(model.eval(), FeatureBatcher(model_file.feature_config), examples, keyword,
+                     count, floor, quiet)
+
+
+def mine_with(model, batcher, examples, keyword: int, count: int, floor: float = 0.05,
+              quiet: bool = True):
+    """mine() with a model (features -> logits) and a batcher (waveforms -> features) given."""
+    from .dataset import Example
+    from .progress import Progress
+
     clips = [e.audio for e in examples]
     windows = sum(len(_windows(c)) for c in clips)
     bar = Progress((windows + BATCH - 1) // BATCH, "mining hard negatives", enabled=not quiet)
