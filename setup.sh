@@ -21,6 +21,14 @@ PACKAGES=(
   chromium  # the kws-serve page's end-to-end test (headless, via playwright-core from npm)
   golang-go  # the Go binding (bindings/go); Rust's cargo: see rust_toolchain
 )
+# The arm64 stage (arm64_tests): Debian's cross toolchain, qemu-user, and the arm64 builds of the
+# libraries libkws links, installed beside the amd64 ones (multiarch). oneDNN's -dev package is not
+# co-installable (its dnnl_config.h differs per architecture), so only its runtime is installed and
+# its headers and CMake files are unpacked into build/arm64-deps.
+ARM64_PACKAGES=(
+  crossbuild-essential-arm64 qemu-user libc6:arm64
+  libkissfft-dev:arm64 libsndfile1-dev:arm64 libsoxr-dev:arm64 libdnnl2:arm64 ocl-icd-opencl-dev:arm64
+)
 PRESET=release
 JOBS=$(nproc 2>/dev/null || echo 2)
 
@@ -38,6 +46,11 @@ rust_toolchain
 deps() {
   local wanted=("${PACKAGES[@]}")
   command -v cargo >/dev/null || wanted+=(cargo)
+  install_packages "${wanted[@]}"
+}
+
+install_packages() {
+  local wanted=("$@")
   local missing=()
   for package in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
@@ -49,6 +62,9 @@ deps() {
   log "installing: ${missing[*]}"
   local sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  if printf '%s\n' "${missing[@]}" | grep -q ':arm64$' && ! dpkg --print-foreign-architectures | grep -qx arm64; then
+    $sudo dpkg --add-architecture arm64
+  fi
   $sudo apt-get update -q
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
 }
@@ -147,6 +163,37 @@ go_binding_tests() {
 }
 # ---- end Go binding -----------------------------------------------------------------------------
 
+# ---- arm64 (aarch64) under qemu-user --------------------------------------------------------
+arm64_tests() {
+  # The C++ tests that prove numerics and behaviour (features against torchaudio's golden data,
+  # every backend against PyTorch's logits, kernels against reference, streaming, the C API),
+  # cross-built and run under qemu-user as a Cortex-A72 (Raspberry Pi 4; NEON, no SVE).
+  # KWS_SKIP_ARM64=1 skips the stage.
+  if [ "${KWS_SKIP_ARM64:-0}" = 1 ]; then
+    log "arm64 stage skipped (KWS_SKIP_ARM64=1)"
+    return
+  fi
+  if ! install_packages "${ARM64_PACKAGES[@]}"; then
+    log "arm64 packages could not be installed: arm64 tests skipped"
+    return
+  fi
+  local deps=build/arm64-deps
+  if [ ! -f "$deps/usr/lib/aarch64-linux-gnu/cmake/dnnl/dnnl-config.cmake" ]; then
+    log "unpacking libdnnl-dev:arm64 into $deps (headers and CMake files of the arm64 oneDNN)"
+    rm -rf "$deps" && mkdir -p "$deps"
+    (cd "$deps" && apt-get download -q libdnnl-dev:arm64 && dpkg-deb -x libdnnl-dev_*_arm64.deb . && rm libdnnl-dev_*_arm64.deb)
+    local runtime
+    runtime=$(basename "$(readlink -f /usr/lib/aarch64-linux-gnu/libdnnl.so.2)")
+    ln -sf "/usr/lib/aarch64-linux-gnu/$runtime" "$deps/usr/lib/aarch64-linux-gnu/$runtime"
+  fi
+  log "arm64: cross-building libkws and its tests (preset arm64)"
+  cmake --preset arm64
+  cmake --build --preset arm64 -j "$JOBS"
+  log "arm64: C++ tests under qemu-aarch64 (ctest --preset arm64)"
+  ctest --preset arm64 -j "$JOBS"
+}
+# ---- end arm64 ----------------------------------------------------------------------------------
+
 run_tests() {
   deps
   node_packages
@@ -160,6 +207,7 @@ run_tests() {
   node_binding_tests
   rust_binding_tests
   go_binding_tests
+  arm64_tests
   sanitizer_tests
 }
 

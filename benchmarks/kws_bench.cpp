@@ -36,7 +36,11 @@
 namespace {
 
 // Floats per vector register the kernels were compiled for (kws::compiled_isa()).
-int vector_floats() { return std::strstr(kws::compiled_isa(), "avx512f") != nullptr ? 16 : 8; }
+int vector_floats() {
+  const char* isa = kws::compiled_isa();
+  if (std::strstr(isa, "avx512f") != nullptr) return 16;
+  return std::strstr(isa, "avx2") != nullptr ? 8 : 4;  // SSE2 or NEON: 4
+}
 
 struct Options {
   std::string tau = "1";  // forward

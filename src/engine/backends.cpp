@@ -56,7 +56,13 @@ const char* compiled_isa() {
 #if defined(__FMA__)
          "fma "
 #endif
-#if !defined(__AVX2__)
+#if defined(__ARM_NEON)
+         "neon "
+#endif
+#if defined(__ARM_FEATURE_SVE)
+         "sve "
+#endif
+#if !defined(__AVX2__) && !defined(__ARM_NEON)
          "baseline "
 #endif
       ;

@@ -242,9 +242,9 @@ void shared_input_depthwise(const DepthwiseConv& conv, const Rows& rows, int h, 
 }
 
 // Output channels x pixel vectors of one register tile of the pointwise kernel: the sums stay in
-// registers while the input channels stream past (AVX-512: 8 x 3 of 32 registers; AVX, SSE and
-// NEON: 4 x 3 of 16, leaving room for the input vectors and a broadcast weight).
-constexpr int kTileRows = kLanes == 16 ? 8 : 4;
+// registers while the input channels stream past (32 registers, AVX-512 and NEON: 8 x 3; 16, AVX
+// and SSE: 4 x 3), leaving room for the input vectors and a broadcast weight.
+constexpr int kTileRows = kVectorRegisters == 32 ? 8 : 4;
 constexpr int kTileVectors = 3;
 
 // out[o][p] = bias[o] + sum over i of weight[o][i] * x[i][p], in input-channel order (as the

@@ -1,5 +1,6 @@
 // The vector type the CPU kernels are written on: GCC/Clang vector extensions as wide as the
-// target's registers, so one source compiles to AVX-512, AVX, SSE or NEON code. Internal.
+// target's registers, so one source compiles to AVX-512, AVX, SSE or NEON code (AArch64: 4 floats
+// in each of 32 registers). Internal.
 #pragma once
 
 #include <cstring>
@@ -20,6 +21,14 @@ constexpr int kLanes = 8;
 constexpr int kLanes = 4;
 #endif
 typedef float Vector __attribute__((vector_size(sizeof(float) * kLanes)));
+
+// Vector registers the compiler can allocate: AVX-512 and AArch64 (NEON) have 32, AVX and SSE
+// 16. Register tiles are sized by it.
+#if defined(__AVX512F__) || defined(__aarch64__)
+constexpr int kVectorRegisters = 32;
+#else
+constexpr int kVectorRegisters = 16;
+#endif
 
 inline Vector load(const float* p) {
   Vector v;
