@@ -5,7 +5,7 @@
 #
 # compose.yaml builds and runs it; $KWS_MAX_BODY_MB and $KWS_SERVE_ADDRESS fill in nginx.conf at
 # start (nginx-entrypoint.sh).
-ARG BASE_IMAGE=debian:bookworm-slim
+ARG BASE_IMAGE=docker.io/library/debian:bookworm-slim
 FROM ${BASE_IMAGE}
 RUN apt-get update -q \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends nginx \
