@@ -82,8 +82,8 @@ cleanup() {
   fi
   "${compose[@]}" down >"$logs/down.log" 2>&1 || true
   local left
-  left=$(containers)
-  [ -z "$left" ] || podman rm -f $left >/dev/null 2>&1 || true
+  mapfile -t left < <(containers)
+  [ ${#left[@]} -eq 0 ] || podman rm -f "${left[@]}" >/dev/null 2>&1 || true
   podman network rm -f "${project}_default" >/dev/null 2>&1 || true
   [ -z "$(containers)" ] || echo "WARNING: containers of $project left behind" >&2
   rm -rf "$logs"
@@ -118,7 +118,9 @@ step "starting kws-serve and NGINX (podman-compose up, NGINX on 127.0.0.1:$port)
 quietly up "${compose[@]}" up -d --no-build || fail "podman-compose up failed"
 serve=$(containers | grep -- '_kws-serve_' || true)
 nginx=$(containers | grep -- '_nginx_' || true)
-[ -n "$serve" ] && [ -n "$nginx" ] || fail "podman-compose up started: $(containers | tr '\n' ' ')"
+if [ -z "$serve" ] || [ -z "$nginx" ]; then
+  fail "podman-compose up started: $(containers | tr '\n' ' ')"
+fi
 url=http://127.0.0.1:$port
 for _ in $(seq 60); do
   curl -fsS -o /dev/null "$url/api/model" 2>/dev/null && break
