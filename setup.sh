@@ -4,8 +4,8 @@
 #
 #   ./setup.sh demo    install, build, run the examples and the bundled models on the bundled audio
 #   ./setup.sh test    install, build, run every test (C++, examples, install, Python, Node, Rust,
-#                      Go, then ASan+UBSan, TSan and 60 s of each fuzzer; KWS_SKIP_SANITIZERS=1 skips
-#                      those)
+#                      Go, kws-serve's container behind NGINX, then ASan+UBSan, TSan and 60 s of each
+#                      fuzzer; KWS_SKIP_CONTAINER=1, KWS_SKIP_SANITIZERS=1 skip those)
 #   ./setup.sh deps    install the Debian packages only
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -20,6 +20,8 @@ PACKAGES=(
   flite festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts  # more TTS voices (recipe.synth)
   chromium  # the kws-serve page's end-to-end test (headless, via playwright-core from npm)
   golang-go  # the Go binding (bindings/go); Rust's cargo: see rust_toolchain
+  podman runc podman-compose golang-github-containernetworking-plugin-dnsname iptables  # kws-serve's container
+  debootstrap debian-archive-keyring curl  # its base image where no registry is reachable
 )
 # The arm64 stage (arm64_tests): Debian's cross toolchain, qemu-user, and the arm64 builds of the
 # libraries libkws links, installed beside the amd64 ones (multiarch). oneDNN's -dev package is not
@@ -193,6 +195,26 @@ arm64_tests() {
   ctest --preset arm64 -j "$JOBS"
 }
 # ---- end arm64 ----------------------------------------------------------------------------------
+# ---- kws-serve container (examples/kws-serve/container) ---------------------------------------
+container_tests() {
+  # Builds the kws-serve and NGINX images with compose.yaml (podman-compose; the base image from
+  # debootstrap, made once and reused), runs them, and checks kws-serve through NGINX. Skipped
+  # (exit 77) where podman cannot run containers or Debian's mirror is out of reach;
+  # KWS_SKIP_CONTAINER=1 skips it locally.
+  if [ "${KWS_SKIP_CONTAINER:-0}" = 1 ]; then
+    log "container smoke test skipped (KWS_SKIP_CONTAINER=1)"
+    return
+  fi
+  log "kws-serve container behind NGINX (examples/kws-serve/container/smoke_test.sh)"
+  local status=0
+  KWS_CONTAINER_JOBS="$JOBS" examples/kws-serve/container/smoke_test.sh || status=$?
+  if [ "$status" -eq 77 ]; then
+    log "container smoke test skipped (reason above)"
+  elif [ "$status" -ne 0 ]; then
+    return "$status"
+  fi
+}
+# ---- end kws-serve container --------------------------------------------------------------------
 
 run_tests() {
   deps
@@ -208,6 +230,7 @@ run_tests() {
   rust_binding_tests
   go_binding_tests
   arm64_tests
+  container_tests
   sanitizer_tests
 }
 
