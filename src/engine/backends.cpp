@@ -56,7 +56,10 @@ const char* compiled_isa() {
 #if defined(__FMA__)
          "fma "
 #endif
-#if !defined(__AVX2__)
+#if defined(__wasm_simd128__)
+         "simd128 "  // WebAssembly SIMD: 4 floats per vector (vector.hpp)
+#endif
+#if !defined(__AVX2__) && !defined(__wasm_simd128__)
          "baseline "
 #endif
       ;
