@@ -19,6 +19,7 @@ PACKAGES=(
   python3-scipy python3-matplotlib espeak-ng
   flite festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts  # more TTS voices (recipe.synth)
   chromium  # the kws-serve page's end-to-end test (headless, via playwright-core from npm)
+  emscripten  # the WebAssembly build and its page (examples/kws-web)
   golang-go  # the Go binding (bindings/go); Rust's cargo: see rust_toolchain
   podman runc podman-compose golang-github-containernetworking-plugin-dnsname iptables  # kws-serve's container
   debootstrap debian-archive-keyring curl  # its base image where no registry is reachable
@@ -118,6 +119,24 @@ node_binding_tests() {
   (cd bindings/node && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error && node --test test/)
 }
 # ---- end Node binding ---------------------------------------------------------------------------
+
+# ---- WebAssembly (examples/kws-web) -----------------------------------------------------------
+wasm_tests() {
+  # Debian's emscripten needs no set-up of its own: its config (/usr/share/emscripten/.emscripten)
+  # names Debian's clang-14, lld and binaryen, and its system libraries come prebuilt. Its
+  # JavaScript optimiser needs acorn (Debian: node-acorn, in /usr/share/nodejs), which a node not
+  # from Debian does not search, hence NODE_PATH. The test compares with build/$PRESET.
+  if ! command -v emcmake >/dev/null; then
+    log "emcmake not found (Debian: emscripten): WebAssembly build and page tests skipped"
+    return
+  fi
+  log "WebAssembly build (emcmake, build/wasm) and its page in headless Chromium"
+  export NODE_PATH="/usr/share/nodejs${NODE_PATH:+:$NODE_PATH}"
+  emcmake cmake -S examples/kws-web -B build/wasm -Wno-dev -DKWS_WEB_NATIVE_BUILD="$PWD/build/$PRESET"
+  cmake --build build/wasm -j "$JOBS"
+  ctest --test-dir build/wasm --output-on-failure
+}
+# ---- end WebAssembly ----------------------------------------------------------------------------
 
 # ---- Rust binding (bindings/rust) -------------------------------------------------------------
 rust_binding_tests() {
@@ -227,6 +246,7 @@ run_tests() {
   log "Model toolchain tests (pytest training/tests)"
   (cd training && /usr/bin/python3 -m pytest -q tests)
   node_binding_tests
+  wasm_tests
   rust_binding_tests
   go_binding_tests
   arm64_tests

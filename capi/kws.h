@@ -297,7 +297,10 @@ KWS_API kws_status kws_event_policy_thresholds(const kws_event_policy* policy, c
 /* ---- Audio files --------------------------------------------------------------------------- */
 
 /* Reads a WAV/FLAC/OGG file as mono float (stereo is mixed down), resampled to target_sample_rate
- * when it is > 0. *out_samples is allocated by libkws: release it with kws_audio_free. */
+ * when it is > 0. *out_samples is allocated by libkws: release it with kws_audio_free.
+ * A libkws built without libsndfile (the WebAssembly build) gives KWS_ERROR_UNSUPPORTED_FORMAT
+ * here; one built without libsoxr gives it wherever PCM at another rate than the model's would
+ * need resampling (kws_classify, kws_features, kws_detector_create). */
 KWS_API kws_status kws_audio_read(const char* path, int32_t target_sample_rate, float** out_samples,
                                   size_t* out_count, int32_t* out_sample_rate);
 /* The same from a file image in memory (e.g. an upload). */

@@ -1,7 +1,11 @@
 #include "kws/audio.hpp"
 
+#ifdef KWS_HAVE_SNDFILE
 #include <sndfile.h>
+#endif
+#ifdef KWS_HAVE_SOXR
 #include <soxr.h>
+#endif
 
 #include <algorithm>
 #include <cmath>
@@ -9,11 +13,13 @@
 #include <memory>
 
 #include "kws/error.hpp"
+#include "optional_dependency.hpp"
 #include "sample_rate.hpp"
 #include "samples.hpp"
 
 namespace kws {
 
+#ifdef KWS_HAVE_SNDFILE
 namespace {
 
 constexpr int kMaxChannels = 256;
@@ -182,6 +188,25 @@ void write_wav(const std::string& path, const float* samples, std::size_t count,
     throw FileError(ErrorCode::io, path + ": write failed: " + sf_strerror(file.get()));
 }
 
+#else  // no libsndfile: no audio files; PCM in memory works everywhere
+
+AudioInfo probe_audio(const std::string& path) {
+  detail::throw_not_built_with(path + ": cannot read audio", "libsndfile", "KWS_WITH_SNDFILE");
+}
+
+Audio read_audio(const std::string& path, const AudioReadOptions&) {
+  detail::throw_not_built_with(path + ": cannot read audio", "libsndfile", "KWS_WITH_SNDFILE");
+}
+
+Audio read_audio(const void*, std::size_t, const AudioReadOptions&) {
+  detail::throw_not_built_with("audio buffer: cannot decode audio", "libsndfile", "KWS_WITH_SNDFILE");
+}
+
+void write_wav(const std::string& path, const float*, std::size_t, int, WavEncoding) {
+  detail::throw_not_built_with(path + ": cannot write audio", "libsndfile", "KWS_WITH_SNDFILE");
+}
+#endif  // KWS_HAVE_SNDFILE
+
 std::vector<float> resample(const float* samples, std::size_t count, int from_rate, int to_rate) {
   if (!valid_sample_rate(from_rate) || !valid_sample_rate(to_rate))
     throw InvalidArgument("resample: sample rates must be in " + detail::sample_rate_range() +
@@ -195,6 +220,7 @@ std::vector<float> resample(const float* samples, std::size_t count, int from_ra
     samples = finite.data();
   }
   if (from_rate == to_rate || count == 0) return std::vector<float>(samples, samples + count);
+#ifdef KWS_HAVE_SOXR
   const double ratio = double(to_rate) / from_rate;
   std::vector<float> out(std::size_t(std::ceil(double(count) * ratio)) + 1);
   std::size_t used = 0, produced = 0;
@@ -205,6 +231,11 @@ std::vector<float> resample(const float* samples, std::size_t count, int from_ra
   if (error) throw Error(ErrorCode::internal, std::string("resample: ") + error);
   out.resize(produced);
   return out;
+#else
+  detail::throw_not_built_with("resample " + std::to_string(from_rate) + " -> " + std::to_string(to_rate) +
+                                   " Hz (pass PCM at " + std::to_string(to_rate) + " Hz)",
+                               "libsoxr", "KWS_WITH_SOXR");
+#endif
 }
 
 }  // namespace kws

@@ -22,7 +22,12 @@ inline bool all_finite(const float* samples, std::size_t count) {
 }
 
 // The most samples one call takes (kws/limits.h says why): more is refused with InvalidArgument.
-constexpr std::size_t kMaxSampleCount = std::size_t(KWS_MAX_SAMPLE_COUNT);
-static_assert(kMaxSampleCount <= std::size_t(PTRDIFF_MAX) / sizeof(float), "byte sizes of the largest count fit");
+// Where size_t is 32 bits (WebAssembly, 32-bit ARM) 2^60 does not fit (casting it gave 0, which
+// refused every push): there the cap is the largest count whose float buffer has a byte size.
+constexpr std::size_t kMaxSampleCount =
+    KWS_MAX_SAMPLE_COUNT <= std::size_t(PTRDIFF_MAX) / sizeof(float) ? std::size_t(KWS_MAX_SAMPLE_COUNT)
+                                                                     : std::size_t(PTRDIFF_MAX) / sizeof(float);
+static_assert(kMaxSampleCount > 0 && kMaxSampleCount <= std::size_t(PTRDIFF_MAX) / sizeof(float),
+              "byte sizes of the largest count fit");
 
 }  // namespace kws::detail

@@ -1,12 +1,17 @@
 #include "stream_resampler.hpp"
 
+#ifdef KWS_HAVE_SOXR
 #include <soxr.h>
+#endif
 
 #include <string>
 
 #include "kws/error.hpp"
+#include "optional_dependency.hpp"
 
 namespace kws::detail {
+
+#ifdef KWS_HAVE_SOXR
 
 namespace {
 soxr_t create(int from_rate, int to_rate) {
@@ -53,5 +58,22 @@ void StreamResampler::reset() {
     soxr_ = create(from_rate_, to_rate_);
   }
 }
+
+#else  // no libsoxr: a stream at another rate than the model's is refused when it is created
+
+StreamResampler::StreamResampler(int from_rate, int to_rate) : from_rate_(from_rate), to_rate_(to_rate) {
+  throw_not_built_with("a " + std::to_string(from_rate_) + " Hz stream for a " + std::to_string(to_rate_) +
+                           " Hz model (push PCM at " + std::to_string(to_rate_) + " Hz)",
+                       "libsoxr", "KWS_WITH_SOXR");
+}
+StreamResampler::~StreamResampler() = default;
+// Unreachable: no StreamResampler exists without libsoxr.
+std::size_t StreamResampler::process(const float*, std::size_t, std::size_t* consumed, float*, std::size_t) {
+  *consumed = 0;
+  return 0;
+}
+std::size_t StreamResampler::flush(float*, std::size_t) { return 0; }
+void StreamResampler::reset() { soxr_ = nullptr; }
+#endif  // KWS_HAVE_SOXR
 
 }  // namespace kws::detail

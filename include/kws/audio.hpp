@@ -4,6 +4,9 @@
 // rest libsndfile knows), mixes down to mono and, when asked, resamples with libsoxr at high
 // quality. Samples are float in [-1, 1) (PCM scaled by 1 / 2^(bits-1), as torchaudio.load).
 // Every malformed input raises kws::FileError with a message naming the file and the problem.
+// A libkws built without libsndfile or libsoxr (KWS_WITH_SNDFILE / KWS_WITH_SOXR off, as the
+// WebAssembly build) raises kws::Error(unsupported_format) naming the missing library wherever it
+// would be needed: reading or writing a file, or resampling between two different rates.
 #pragma once
 
 #include <cstddef>

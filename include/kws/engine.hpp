@@ -40,8 +40,9 @@ bool backend_available(Backend backend);
 // The fastest backend this build contains for one item of a small model (measured with
 // kws-bench engine: eigen when built with Eigen, else reference).
 Backend fastest_backend();
-// Instruction-set extensions the kernels were compiled for, e.g. "avx512f avx2 fma" or "neon"
-// (KWS_NATIVE builds follow the build machine), or "baseline" (x86-64's SSE2).
+// Instruction-set extensions the kernels were compiled for, e.g. "avx512f avx2 fma", "neon" or
+// "simd128" (WebAssembly; KWS_NATIVE builds follow the build machine), or "baseline" (x86-64's
+// SSE2).
 const char* compiled_isa();
 
 struct EngineOptions {

@@ -62,7 +62,10 @@ const char* compiled_isa() {
 #if defined(__ARM_FEATURE_SVE)
          "sve "
 #endif
-#if !defined(__AVX2__) && !defined(__ARM_NEON)
+#if defined(__wasm_simd128__)
+         "simd128 "  // WebAssembly SIMD: 4 floats per vector (vector.hpp)
+#endif
+#if !defined(__AVX2__) && !defined(__ARM_NEON) && !defined(__wasm_simd128__)
          "baseline "
 #endif
       ;
