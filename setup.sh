@@ -3,9 +3,10 @@
 # whole test suite. Idempotent; safe to run again.
 #
 #   ./setup.sh demo    install, build, run the examples and the bundled models on the bundled audio
-#   ./setup.sh test    install, build, run every test (C++, examples, install, Python, Node, Rust,
-#                      Go, kws-serve's container behind NGINX, then ASan+UBSan, TSan and 60 s of each
-#                      fuzzer; KWS_SKIP_CONTAINER=1, KWS_SKIP_SANITIZERS=1 skip those)
+#   ./setup.sh test    install, build, run every test (C++, examples, install, Python, Node, the
+#                      WebAssembly page, Rust, Go, arm64 under qemu, kws-serve's container behind
+#                      NGINX, then ASan+UBSan, TSan and 60 s of each fuzzer; KWS_SKIP_ARM64=1,
+#                      KWS_SKIP_CONTAINER=1, KWS_SKIP_SANITIZERS=1 skip those)
 #   ./setup.sh deps    install the Debian packages only
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -279,5 +280,5 @@ case "${1:-}" in
   demo) demo ;;
   test) run_tests ;;
   deps) deps ;;
-  *) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
