@@ -11,6 +11,10 @@ calibrate its threshold on a stream of real other speech, export a libkws model 
    features are those of real speech; a domain-adversarial head keeps synthetic and real negatives
    apart from the keyword decision. Negatives are synthetic and real speech in proportion
    (recipe.dataset.WAKEWORD_SHARE; real speech from ../shared/data where present).
+   With ``--hard-negatives N`` a second phase follows: the trained model scores every second of
+   the real negative speech, and its N strongest false alarms at most (recipe.mining) are 12 %
+   of each of ``--hard-negative-epochs`` more epochs at a fifth of the learning rate (README:
+   this made alexa's threshold transfer from the calibration to the test speakers).
 3. **Calibration** (evaluation calibrate): the threshold at which the detector raises at most
    ``--target-fa-per-hour`` false alarms on a stream of real other speech (LibriSpeech readers and
    Arabic speakers that neither the backbone nor the wake word trained on), stored in the model.
@@ -51,6 +55,10 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     p.add_argument("--domain-adversarial", type=float, default=0.3)
     p.add_argument("--voice-augmentation", type=float, default=0.5)
     p.add_argument("--keyword-renders", type=int, default=1000)
+    p.add_argument("--hard-negatives", type=int, default=0,
+                   help="mine up to this many hard negatives from real speech and train on them "
+                        "in a second phase (0: none; needs ../shared/data)")
+    p.add_argument("--hard-negative-epochs", type=int, default=4)
     p.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     p.add_argument("--run-dir", type=pathlib.Path,
                    help="work folder (default runs/wakeword-<text>); resumable")
@@ -90,7 +98,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     stages = {}
 
     started = time.time()
-    train_args = train.parse_args(
+    train_args_list = (
         ["--task", "wakeword", "--keyword", text, "--tau", str(tau), "--epochs", str(args.epochs),
          "--warmup-epochs", "1", "--lr", str(args.lr), "--backbone", str(args.backbone),
          "--freeze-stages", str(args.freeze_stages), "--domain-adversarial", str(args.domain_adversarial),
@@ -99,8 +107,23 @@ def main(argv: Optional[List[str]] = None) -> int:
          "--threads", str(args.threads), "--seed", str(args.seed), "--run-dir", str(run_dir), "--resume",
          "--description", f"wake word {text!r} from text (kws_training.wakeword): BC-ResNet-{tau} on "
                           f"the speech backbone, {args.epochs} epochs"] + quiet)
+    train_args = train.parse_args(train_args_list)
     train.train(train_args)
     stages["synthesis and training"] = time.time() - started
+    model_dir = run_dir
+    if args.hard_negatives > 0 and shared:
+        started = time.time()
+        model_dir = run_dir / "hard_negatives"
+        first = str(run_dir / "model.kws")
+        # The first phase's arguments, later ones overriding: the same data and frozen stages.
+        train.train(train.parse_args(
+            train_args_list + ["--epochs", str(args.hard_negative_epochs), "--warmup-epochs", "0",
+                               "--lr", str(args.lr / 5), "--init", first, "--mine-with", first,
+                               "--mined-negatives", str(args.hard_negatives), "--run-dir", str(model_dir),
+                               "--description", f"wake word {text!r} from text (kws_training.wakeword): "
+                                                f"BC-ResNet-{tau} on the speech backbone, {args.epochs} epochs, "
+                                                f"then {args.hard_negative_epochs} with mined hard negatives"]))
+        stages["hard negatives"] = time.time() - started
 
     started = time.time()
     stream = run_dir / "calibration.wav"
@@ -112,14 +135,14 @@ def main(argv: Optional[List[str]] = None) -> int:
     if not stream.exists() and evaluation.main(build + quiet) != 0:
         return 2
     thresholds = run_dir / "thresholds.json"
-    if evaluation.main(["calibrate", "--model", str(run_dir / "model.kws"), "--stream", str(stream),
+    if evaluation.main(["calibrate", "--model", str(model_dir / "model.kws"), "--stream", str(stream),
                         "--target-fa-per-hour", str(args.target_fa_per_hour),
                         "--out-thresholds", str(thresholds), "--out-model", str(args.out)] + quiet) != 0:
         return 2
     stages["calibration"] = time.time() - started
 
     calibration = json.loads(thresholds.read_text())
-    results = json.loads((run_dir / "eval.json").read_text())
+    results = json.loads((model_dir / "eval.json").read_text())
     summary = {
         "text": text, "model": str(args.out), "backbone": str(args.backbone), "tau": tau,
         "threshold": calibration["thresholds"].get(text),
@@ -127,6 +150,8 @@ def main(argv: Optional[List[str]] = None) -> int:
                         "target_fa_per_hour": args.target_fa_per_hour,
                         "achieved": calibration["achieved_on_calibration_stream"]["overall"]},
         "synthetic_heldout_voices_accuracy": results["validation"]["synth_heldout"]["accuracy"],
+        "hard_negatives": (json.loads((model_dir / "data.json").read_text()).get("mined")
+                           if model_dir != run_dir else None),
         "seconds": {k: round(v, 1) for k, v in stages.items()}, "cpu_threads": args.threads,
     }
     (run_dir / "wakeword.json").write_text(json.dumps(summary, indent=1) + "\n")

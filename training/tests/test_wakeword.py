@@ -6,6 +6,7 @@ tiny budget.
 Run: cd training && /usr/bin/python3 -m pytest -q tests
 """
 import json
+import pathlib
 import shutil
 
 import numpy as np
@@ -210,3 +211,51 @@ def test_phonetic_neighbours_sound_alike_and_are_not_the_word():
     assert phonetics.phonemes(["computer"]) == phonetics.phonemes(["Computer!"])
     negatives = wordlists.negative_words(["alexa"], 10, close=["alas", "lexus"])
     assert negatives[:2] == ["alas", "lexus"] and "alexa" not in negatives
+
+
+def test_hard_negatives_are_a_second_phase_from_the_first_model(tmp_path, monkeypatch):
+    """--hard-negatives N: a second training run starts from the first one's model, mines with
+    it, and is the model that gets calibrated and reported."""
+    from kws_training.bcresnet import bcresnet
+    from kws_training.evaluation import cli as evaluation
+    from kws_training.export import export
+
+    export(bcresnet(1, 4).eval(), 1, ["_silence_", "_unknown_", "a", "b"], tmp_path / "backbone.kws")
+    monkeypatch.setattr(wakeword, "find_shared_data", lambda *a: tmp_path)  # "real speech present"
+    runs = []
+
+    def fake_train(args):
+        runs.append(args)
+        args.run_dir.mkdir(parents=True, exist_ok=True)
+        (args.run_dir / "model.kws").write_bytes(b"")
+        (args.run_dir / "eval.json").write_text(json.dumps({"validation": {"synth_heldout": {"accuracy": 0.9}}}))
+        (args.run_dir / "data.json").write_text(json.dumps({"mined": {"mined": 7}} if args.mine_with else {}))
+    calibrated = []
+
+    def fake_evaluation(argv):
+        if argv[0] == "calibrate":
+            calibrated.append(argv[argv.index("--model") + 1])
+            out = pathlib.Path(argv[argv.index("--out-thresholds") + 1])
+            out.write_text(json.dumps({"thresholds": {"hey libkws": 0.7},
+                                       "achieved_on_calibration_stream": {"overall": {"fa_per_hour": 0.3}}}))
+        return 0
+    monkeypatch.setattr(train, "train", fake_train)
+    monkeypatch.setattr(evaluation, "main", fake_evaluation)
+    run = tmp_path / "run"
+    assert wakeword.main(["hey libkws", "--out", str(tmp_path / "x.kws"), "--backbone", str(tmp_path / "backbone.kws"),
+                          "--hard-negatives", "50", "--hard-negative-epochs", "3", "--lr", "0.05",
+                          "--run-dir", str(run), "--quiet"]) == 0
+    first, second = runs
+    assert first.mine_with is None and first.run_dir == run
+    assert second.init == second.mine_with == run / "model.kws" and second.mined_negatives == 50
+    assert (second.epochs, second.warmup_epochs, second.lr) == (3, 0, 0.01)
+    assert second.run_dir == run / "hard_negatives" and second.backbone == first.backbone
+    assert (second.keyword, second.freeze_stages, second.seed) == (first.keyword, first.freeze_stages, first.seed)
+    assert calibrated == [str(run / "hard_negatives" / "model.kws")]
+    summary = json.loads((run / "wakeword.json").read_text())
+    assert summary["hard_negatives"] == {"mined": 7} and "hard negatives" in summary["seconds"]
+    # without the flag: one run, calibrated as before
+    runs.clear(), calibrated.clear()
+    assert wakeword.main(["hey libkws", "--out", str(tmp_path / "y.kws"), "--backbone", str(tmp_path / "backbone.kws"),
+                          "--run-dir", str(tmp_path / "run2"), "--quiet"]) == 0
+    assert len(runs) == 1 and calibrated == [str(tmp_path / "run2" / "model.kws")]
