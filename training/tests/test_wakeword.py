@@ -214,8 +214,8 @@ def test_phonetic_neighbours_sound_alike_and_are_not_the_word():
 
 
 def test_hard_negatives_are_a_second_phase_from_the_first_model(tmp_path, monkeypatch):
-    """--hard-negatives N: a second training run starts from the first one's model, mines with
-    it, and is the model that gets calibrated and reported."""
+    """--hard-negatives N (on by default): a second training run starts from the first one's
+    model, mines with it, and is the model that gets calibrated and reported."""
     from kws_training.bcresnet import bcresnet
     from kws_training.evaluation import cli as evaluation
     from kws_training.export import export
@@ -254,8 +254,13 @@ def test_hard_negatives_are_a_second_phase_from_the_first_model(tmp_path, monkey
     assert calibrated == [str(run / "hard_negatives" / "model.kws")]
     summary = json.loads((run / "wakeword.json").read_text())
     assert summary["hard_negatives"] == {"mined": 7} and "hard negatives" in summary["seconds"]
-    # without the flag: one run, calibrated as before
+    # by default: 2000 at most
     runs.clear(), calibrated.clear()
     assert wakeword.main(["hey libkws", "--out", str(tmp_path / "y.kws"), "--backbone", str(tmp_path / "backbone.kws"),
                           "--run-dir", str(tmp_path / "run2"), "--quiet"]) == 0
-    assert len(runs) == 1 and calibrated == [str(tmp_path / "run2" / "model.kws")]
+    assert len(runs) == 2 and runs[1].mined_negatives == 2000
+    # --hard-negatives 0: one run, calibrated itself
+    runs.clear(), calibrated.clear()
+    assert wakeword.main(["hey libkws", "--out", str(tmp_path / "z.kws"), "--backbone", str(tmp_path / "backbone.kws"),
+                          "--hard-negatives", "0", "--run-dir", str(tmp_path / "run3"), "--quiet"]) == 0
+    assert len(runs) == 1 and calibrated == [str(tmp_path / "run3" / "model.kws")]
