@@ -194,6 +194,17 @@ class BCResNets(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return torch.flatten(self.classifier[-1](self.embed(x)), 1)
 
+    def frame_logits(self, x: torch.Tensor) -> torch.Tensor:
+        """Logits of every frame, [batch, num_classes, frames]: the network without its mean
+        over time (the "bcresnet_ctc" architecture of the model file: a CTC acoustic model with
+        the same tensors). The last layer is a 1x1 convolution, so forward() is exactly the
+        mean over frames of these."""
+        x = self.cnn_head(x)
+        for stage in self.BCBlocks:
+            for block in stage:
+                x = block(x)
+        return self.classifier[-1](self.classifier[:4](x)).squeeze(2)
+
 
 def bcresnet(tau: float, num_classes: int = 12) -> BCResNets:
     """Build BC-ResNet-tau (tau in SUPPORTED_TAUS) with ``num_classes`` outputs."""
