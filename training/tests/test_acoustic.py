@@ -48,7 +48,7 @@ def test_the_evaluation_keywords_are_never_trained_on():
                     reason="../shared/data/librispeech or espeak-ng not found: no transcribed speech to train on")
 def test_a_short_run_lowers_the_loss_and_reports_the_phoneme_error_rate(tmp_path):
     args = acoustic.parse_args(["--run-dir", str(tmp_path / "run"), "--max-utterances", "8", "--epochs", "3",
-                                "--lr", "0.02", "--validate-every", "3", "--threads", "1", "--quiet"])
+                                "--lr", "0.003", "--validate-every", "3", "--threads", "1", "--quiet"])
     summary = acoustic.train(args)
     history = summary["history"]
     assert len(history) == 3 and history[-1]["loss"] < history[0]["loss"]

@@ -17,7 +17,7 @@ Targets are ``phonetics.phonemes`` of the text (espeak-ng en-us mnemonics, stres
 same rule libkws applies to a keyword's text. Validation: phoneme error rate of greedy decoding
 on LibriSpeech readers in [0.2, 0.5) (the wake-word test streams' readers; none trained on).
 
-Every epoch sees every utterance once, augmented (gain, real noise at 5-30 dB SNR, SpecAugment
+AdamW, one warm-up epoch then cosine decay. Every epoch sees every utterance once, augmented (gain, real noise at 5-30 dB SNR, SpecAugment
 with a time mask per 1.5 s), in batches of about ``--frames-per-batch`` frames of similar length.
 """
 import argparse
@@ -59,10 +59,10 @@ def parse_args(argv=None) -> argparse.Namespace:
                                 description=__doc__.split("\n\n")[0])
     p.add_argument("--tau", type=float, default=1)
     p.add_argument("--epochs", type=int, default=16)
-    p.add_argument("--lr", type=float, default=0.05)
+    p.add_argument("--lr", type=float, default=3e-3, help="AdamW's peak learning rate")
     p.add_argument("--warmup-epochs", type=int, default=1)
-    p.add_argument("--weight-decay", type=float, default=1e-4)
-    p.add_argument("--frames-per-batch", type=int, default=12000)
+    p.add_argument("--weight-decay", type=float, default=1e-2)
+    p.add_argument("--frames-per-batch", type=int, default=8000)
     p.add_argument("--backbone", type=pathlib.Path,
                    help="start every layer but the last from this model file (same tau), e.g. "
                         "examples/models/speech_backbone.kws")
@@ -264,8 +264,8 @@ def train(args) -> Dict[str, object]:
     if args.backbone:
         load_backbone(model, args.backbone)
     batcher = FeatureBatcher()
-    optimizer = torch.optim.SGD(model.parameters(), lr=args.lr, momentum=0.9, weight_decay=args.weight_decay,
-                                nesterov=True)
+    # AdamW, as CTC acoustic-model recipes commonly train (SGD was not tried here).
+    optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
     first_epoch, history = 0, []
     checkpoint = run / "last.pt"
     if args.resume and checkpoint.exists():
