@@ -138,7 +138,8 @@ std::size_t KeywordSearch::push(const float* logits, SearchEvent* events) {
     State& state = state_[k];
     const std::int64_t path_start = state.start.back();
     if (state.candidate) {
-      if (state.score > state.peak.score) state.peak = {int(k), state.score, path_start, t};
+      // Ties move the peak on: the last token's frames keep a path's score, and the event ends with them.
+      if (state.score >= state.peak.score) state.peak = {int(k), state.score, path_start, t};
     } else if (state.score >= keywords_[k].threshold && t >= state.quiet_until && path_start > state.last_end) {
       state.candidate = true;
       state.peak = {int(k), state.score, path_start, t};

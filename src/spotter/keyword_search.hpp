@@ -29,7 +29,7 @@ class KeywordSearch {
  public:
   // num_classes logits per frame, label `blank` the CTC blank. After an event a keyword is quiet
   // for refractory_frames after its end; an event is reported once the score has not exceeded
-  // its peak for peak_frames frames (or at finish()). Throws InvalidArgument for an empty
+  // its peak for peak_frames frames (or at finish()); an equal score moves the peak on. Throws InvalidArgument for an empty
   // keyword, a token out of range or equal to the blank, a threshold outside (0, 1], a boost
   // outside [-10, 10] (or not finite), or negative frame counts.
   KeywordSearch(std::vector<SearchKeyword> keywords, int num_classes, int blank, int refractory_frames,

@@ -62,8 +62,10 @@ std::string espeak_phonemes(const std::string& voice, const std::string& text) {
     espeak_ready = true;
   }
   if (voice != espeak_voice) {
-    if (espeak_SetVoiceByName(voice.c_str()) != EE_OK)
+    if (espeak_SetVoiceByName(voice.c_str()) != EE_OK) {
+      espeak_voice.clear();  // whatever espeak-ng holds now, the next call sets its voice again
       throw InvalidArgument("phonemize: espeak-ng has no voice \"" + voice + "\"");
+    }
     espeak_voice = voice;
   }
   // Mnemonics (bit 1 clear) with '_' between the phonemes of a word (bits 8-23, espeak-ng 1.51).
