@@ -161,18 +161,6 @@ void Detector::finish_stream(Sink sink, void* context) {
   impl_->finish();
 }
 
-std::vector<Detection> Detector::push(const float* samples, std::size_t count) {
-  std::vector<Detection> events;
-  push(samples, count, [&](const Detection& d) { events.push_back(d); });
-  return events;
-}
-
-std::vector<Detection> Detector::finish() {
-  std::vector<Detection> events;
-  finish([&](const Detection& d) { events.push_back(d); });
-  return events;
-}
-
 void Detector::reset() { impl_->reset(); }
 const Model& Detector::model() const { return impl_->model; }
 const DetectorOptions& Detector::options() const { return impl_->options; }

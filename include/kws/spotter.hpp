@@ -36,7 +36,6 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <type_traits>
 #include <vector>
 
 #include "kws/detector.hpp"
@@ -83,7 +82,7 @@ struct SpotterKeyword {
   float boost = 0.0f;
 };
 
-class Spotter {
+class Spotter : public detail::DetectionStream<Spotter> {
  public:
   // Throws InvalidArgument for a model that is not a CTC model, no keywords, a keyword with both
   // or neither of text and phonemes, tokens the model does not have (naming them and the model's
@@ -94,29 +93,11 @@ class Spotter {
   Spotter(Spotter&&) noexcept;
   Spotter& operator=(Spotter&&) noexcept;
 
-  // Feeds `count` samples (float in [-1, 1], or int16). on_detection(const Detection&) is called
-  // for each event, in stream order, before push returns: label_index is the keyword's index,
-  // label its name (owned by the Spotter), score its peak score, [start_sample, end_sample) the
-  // audio of the keyword's frames. count == 0 is a no-op.
-  template <class OnDetection>
-  void push(const float* samples, std::size_t count, OnDetection&& on_detection) {
-    push_samples(samples, count, &invoke<OnDetection>, &on_detection);
-  }
-  template <class OnDetection>
-  void push(const std::int16_t* samples, std::size_t count, OnDetection&& on_detection) {
-    push_samples(samples, count, &invoke<OnDetection>, &on_detection);
-  }
-  // Convenience forms that collect the events (these allocate for the returned vector).
-  std::vector<Detection> push(const float* samples, std::size_t count);
-  std::vector<Detection> push(const std::vector<float>& samples) { return push(samples.data(), samples.size()); }
-
-  // Ends the stream: flushes the resampler, the features' end padding and the frames still in
-  // the network's window, and reports what is left. Call reset() to start a new stream.
-  template <class OnDetection>
-  void finish(OnDetection&& on_detection) {
-    finish_stream(&invoke<OnDetection>, &on_detection);
-  }
-  std::vector<Detection> finish();
+  // push(samples, count, on_detection) and finish(on_detection) as Detector's
+  // (detail::DetectionStream): in each Detection, label_index is the keyword's index, label its
+  // name (owned by the Spotter), score its peak score, [start_sample, end_sample) the audio of
+  // the keyword's frames. finish() flushes the resampler, the features' end padding and the
+  // frames still in the network's window, and reports what is left.
 
   // Forgets the stream; sample positions restart at 0.
   void reset();
@@ -134,11 +115,7 @@ class Spotter {
   float score(std::size_t k) const;
 
  private:
-  using Sink = void (*)(void* context, const Detection& detection);
-  template <class F>
-  static void invoke(void* context, const Detection& detection) {
-    (*static_cast<std::remove_reference_t<F>*>(context))(detection);
-  }
+  friend class detail::DetectionStream<Spotter>;
   void push_samples(const float* samples, std::size_t count, Sink sink, void* context);
   void push_samples(const std::int16_t* samples, std::size_t count, Sink sink, void* context);
   void finish_stream(Sink sink, void* context);

@@ -170,18 +170,6 @@ void Spotter::finish_stream(Sink sink, void* context) {
   impl_->finish();
 }
 
-std::vector<Detection> Spotter::push(const float* samples, std::size_t count) {
-  std::vector<Detection> events;
-  push(samples, count, [&](const Detection& d) { events.push_back(d); });
-  return events;
-}
-
-std::vector<Detection> Spotter::finish() {
-  std::vector<Detection> events;
-  finish([&](const Detection& d) { events.push_back(d); });
-  return events;
-}
-
 void Spotter::reset() { impl_->reset(); }
 const Model& Spotter::model() const { return impl_->model; }
 const std::vector<SpotterKeyword>& Spotter::keywords() const { return impl_->keywords; }
