@@ -8,6 +8,7 @@
 #include <fstream>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -289,4 +290,23 @@ TEST_CASE("text keywords are phonemised as kws_training's phonemes() does") {
   } catch (const kws::Error& error) {
     CHECK(error.code() == kws::ErrorCode::unsupported_format);
   }
+}
+
+TEST_CASE("phonemize() may be called from several threads at once (one mutex around libespeak-ng)") {
+  if (!kws::phonemizer_available()) return;
+  const kws::Model model = kws::test::ctc_test_model();
+  const std::vector<std::string> words = {"computer", "hey jarvis", "alexa", "good morning"};
+  std::vector<std::vector<std::string>> expected;
+  for (const std::string& word : words) expected.push_back(kws::phonemize(model.phonemizer(), word));
+  std::vector<int> mismatches(4, 0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      for (int round = 0; round < 20; ++round) {
+        const std::size_t w = std::size_t(t + round) % words.size();
+        if (kws::phonemize(model.phonemizer(), words[w]) != expected[w]) ++mismatches[std::size_t(t)];
+      }
+    });
+  for (std::thread& thread : threads) thread.join();
+  CHECK(mismatches == std::vector<int>(4, 0));
 }
