@@ -12,8 +12,15 @@ from .. import shared_data
 from .wordlists import CLOSE_WORDS, COMMON_WORDS, SPEECH_COMMANDS_OTHER
 
 
+#: espeak-ng mnemonics that are no sound: pauses between phrases (":"), a syllable break (";")
+#: and other prosody marks. Dropped with the stress marks.
+NOT_PHONEMES = frozenset({":", ";", "|", "!", "!w"})
+
+
 def phonemes(texts: Sequence[str], voice: str = "en-us") -> List[Tuple[str, ...]]:
-    """espeak-ng's phonemes of each text (one line each, stress marks dropped)."""
+    """espeak-ng's phonemes of each text (``espeak-ng -q -x --sep=_``; one line each, stress
+    marks and NOT_PHONEMES dropped). This is the rule for a CTC model's tokens and for a
+    keyword's text at run time (libkws's phonemiser is tested against it)."""
     if not texts:
         return []
     if shutil.which("espeak-ng") is None:
@@ -21,7 +28,8 @@ def phonemes(texts: Sequence[str], voice: str = "en-us") -> List[Tuple[str, ...]
     lines = [re.sub(r"[^\w' -]", " ", t).strip() or "_" for t in texts]
     result = subprocess.run(["espeak-ng", "-q", "-x", "--sep=_", "-v", voice], input="\n".join(lines) + "\n",
                             capture_output=True, text=True, check=True)
-    out = [tuple(p for p in re.split(r"[_ ]+", line.replace("'", "").replace(",", "")) if p)
+    out = [tuple(p for p in re.split(r"[_ ]+", line.replace("'", "").replace(",", ""))
+                 if p and p not in NOT_PHONEMES)
            for line in result.stdout.splitlines()]
     if len(out) != len(texts):
         raise RuntimeError(f"espeak-ng returned {len(out)} lines for {len(texts)} texts")
