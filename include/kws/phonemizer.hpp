@@ -2,7 +2,8 @@
 //
 // Engine "espeak-ng", notation "mnemonic": espeak-ng's ASCII phoneme names for the voice (as
 // `espeak-ng -q -x --sep=_ -v VOICE` prints them), stress marks ' and , removed, split on '_'
-// and spaces. Characters other than letters, digits, '_', apostrophes, hyphens and spaces count
+// and spaces, and the marks that are no sound (pauses ":", the syllable break ";", "|", "!",
+// "!w") dropped. Characters other than letters, digits, '_', apostrophes, hyphens and spaces count
 // as spaces first. This is kws_training.recipe.phonetics.phonemes(), the rule the training data
 // was made with; tests/spotter checks the two agree word for word.
 //

@@ -1,6 +1,8 @@
 // phonemize(): libespeak-ng's espeak_TextToPhonemes in mnemonic mode, behind one mutex.
 #include "kws/phonemizer.hpp"
 
+#include <algorithm>
+#include <array>
 #include <mutex>
 
 #include "kws/error.hpp"
@@ -30,20 +32,29 @@ std::string clean(const std::string& text) {
   return out;
 }
 
-// espeak-ng's output to tokens: stress marks dropped, split on '_' and spaces.
+// espeak-ng mnemonics that are no sound (phonetics.NOT_PHONEMES): pauses between phrases, a
+// syllable break and other prosody marks. Dropped with the stress marks.
+constexpr std::array<const char*, 5> kNotPhonemes = {":", ";", "|", "!", "!w"};
+
+// espeak-ng's output to tokens: stress marks dropped, split on '_' and spaces, marks that are
+// no sound dropped.
 [[maybe_unused]] std::vector<std::string> split_tokens(const std::string& phonemes) {
   std::vector<std::string> tokens;
   std::string token;
+  auto keep = [&] {
+    const bool sound = std::none_of(kNotPhonemes.begin(), kNotPhonemes.end(),
+                                    [&](const char* mark) { return token == mark; });
+    if (!token.empty() && sound) tokens.push_back(token);
+    token.clear();
+  };
   for (char ch : phonemes) {
     if (ch == '\'' || ch == ',') continue;
-    if (ch == '_' || ch == ' ' || ch == '\n' || ch == '\t') {
-      if (!token.empty()) tokens.push_back(std::move(token));
-      token.clear();
-    } else {
+    if (ch == '_' || ch == ' ' || ch == '\n' || ch == '\t')
+      keep();
+    else
       token += ch;
-    }
   }
-  if (!token.empty()) tokens.push_back(std::move(token));
+  keep();
   return tokens;
 }
 

@@ -50,7 +50,7 @@ FRAMES = 157
 SHORT_FRAMES = 9
 BATCH = 3
 #: Keywords and phrases the phonemizer test compares (words, names, digits, punctuation, hyphens,
-#: apostrophes, capitals, several spaces).
+#: apostrophes, capitals, several spaces; "real" has espeak-ng's syllable break ";").
 PHRASES = [
     "computer", "alexa", "hey jarvis", "hey computer", "ok google", "hey siri", "jarvis",
     "marvin", "sheila", "hello world", "good morning", "turn on the lights", "stop", "go",
@@ -58,7 +58,7 @@ PHRASES = [
     "seven", "eight", "nine", "happy", "house", "bird", "visual", "learn", "follow", "forward",
     "backward", "wow", "tree", "dog", "cat", "bed", "the quick brown fox", "it's", "don't stop",
     "o'clock", "well-known", "Hello, World!", "HEY   JARVIS", "42", "mister smith", "schedule",
-    "weather", "thank you", "good night",
+    "weather", "thank you", "good night", "real", "really real",
 ]
 
 
