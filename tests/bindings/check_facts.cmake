@@ -13,6 +13,8 @@
 #   sample rates    include/kws/limits.h              -> kws_training/features.py SAMPLE_RATE_RANGE
 #   CTC model       src/model/architecture.hpp        -> kws_training/modelfile.py CTC_ARCHITECTURE,
 #                   (kCtcArchitecture, kBlankLabel)       BLANK_LABEL
+#   phonemizer      kws_training/recipe/phonetics.py  -> src/spotter/phonemizer.cpp kNotPhonemes
+#                   NOT_PHONEMES (the rule)
 # Inputs: -DSOURCE=<repository root> -DVERSION=<project version> -DABI=<KWS_ABI_VERSION>.
 set(errors "")
 function(expect_equal actual expected message)
@@ -35,6 +37,8 @@ file(READ "${SOURCE}/src/model/model_file.cpp" model_file_cpp)
 file(READ "${SOURCE}/training/kws_training/features.py" features_py)
 file(READ "${SOURCE}/include/kws/limits.h" limits_h)
 file(READ "${SOURCE}/src/model/architecture.hpp" architecture_hpp)
+file(READ "${SOURCE}/training/kws_training/recipe/phonetics.py" phonetics_py)
+file(READ "${SOURCE}/src/spotter/phonemizer.cpp" phonemizer_cpp)
 
 string(REGEX MATCH "\nversion = \"([^\"]*)\"" _ "${pyproject}")
 expect_equal("${CMAKE_MATCH_1}" "${VERSION}" "pyproject.toml version \"${CMAKE_MATCH_1}\" != project version ${VERSION}")
@@ -140,6 +144,18 @@ foreach(pair "kCtcArchitecture|CTC_ARCHITECTURE" "kBlankLabel|BLANK_LABEL")
     set(errors "${errors}  architecture.hpp has no ${cpp_name}\n")
   endif()
 endforeach()
+
+string(REGEX MATCH "\nNOT_PHONEMES = frozenset\\({([^}]*)}\\)" _ "${phonetics_py}")
+string(REGEX MATCHALL "\"[^\"]*\"" python_marks "${CMAKE_MATCH_1}")
+string(REGEX MATCH "kNotPhonemes = {([^}]*)}" _ "${phonemizer_cpp}")
+string(REGEX MATCHALL "\"[^\"]*\"" cpp_marks "${CMAKE_MATCH_1}")
+list(SORT python_marks)
+list(SORT cpp_marks)
+expect_equal("${cpp_marks}" "${python_marks}"
+             "phonemizer.cpp kNotPhonemes ${cpp_marks} != phonetics.py NOT_PHONEMES ${python_marks}")
+if(python_marks STREQUAL "")
+  set(errors "${errors}  phonetics.py has no NOT_PHONEMES\n")
+endif()
 
 string(REGEX MATCH "#define KWS_MIN_SAMPLE_RATE ([0-9]+)" _ "${limits_h}")
 set(rates "(${CMAKE_MATCH_1}, ")
