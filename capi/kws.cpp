@@ -218,6 +218,17 @@ kws::ClassifierOptions classifier_options(const kws_classify_params& params) {
   return options;
 }
 
+kws::SpotterOptions spotter_options(const kws_spotter_params& params) {
+  kws::SpotterOptions options;
+  options.sample_rate = params.sample_rate;
+  options.window_frames = params.window_frames;
+  options.default_threshold = params.default_threshold;
+  options.refractory_seconds = params.refractory_seconds;
+  options.peak_seconds = params.peak_seconds;
+  options.backend = to_backend(params.backend);
+  return options;
+}
+
 // The argument checks of kws_classify* and kws_classifier_run*, in one order, so both report the
 // same error for the same mistake. The capacity is checked before any work, so a too small
 // buffer costs nothing.
@@ -701,19 +712,6 @@ void kws_spotter_params_init(kws_spotter_params* params) {
   params->callback = nullptr;
   params->user_data = nullptr;
 }
-
-namespace {
-kws::SpotterOptions spotter_options(const kws_spotter_params& params) {
-  kws::SpotterOptions options;
-  options.sample_rate = params.sample_rate;
-  options.window_frames = params.window_frames;
-  options.default_threshold = params.default_threshold;
-  options.refractory_seconds = params.refractory_seconds;
-  options.peak_seconds = params.peak_seconds;
-  options.backend = to_backend(params.backend);
-  return options;
-}
-}  // namespace
 
 kws_status kws_spotter_create(const kws_model* model, const kws_keyword* keywords, size_t keywords_count,
                               const kws_spotter_params* given, kws_spotter** out_spotter) {
