@@ -433,6 +433,14 @@ def _detector_params(model: "Model", thresholds: Optional[Mapping[str, float]], 
     return params, per_label
 
 
+def _push_pcm(push_f32, push_s16, handle, pcm: np.ndarray) -> None:
+    """kws_*_push or kws_*_push_s16 of a detector or spotter, by the dtype _pcm() gave."""
+    if pcm.dtype == np.int16:
+        _check(push_s16(handle, _i16(pcm), pcm.size))
+    else:
+        _check(push_f32(handle, _f32(pcm), pcm.size))
+
+
 def _drain(next_event, handle, sample_rate: int) -> List[Detection]:
     """The queued events of a detector or spotter (kws_detector_next / kws_spotter_next)."""
     events = []
@@ -516,10 +524,7 @@ class Detector(_Handle):
         it completed, oldest first."""
         pcm = _pcm(samples)
         with self._lock:
-            if pcm.dtype == np.int16:
-                _check(_lib().kws_detector_push_s16(self.handle, _i16(pcm), pcm.size))
-            else:
-                _check(_lib().kws_detector_push(self.handle, _f32(pcm), pcm.size))
+            _push_pcm(_lib().kws_detector_push, _lib().kws_detector_push_s16, self.handle, pcm)
             self._raise_callback_error()
             return self._drain()
 
@@ -708,10 +713,7 @@ class Spotter(_Handle):
         it completed, oldest first."""
         pcm = _pcm(samples)
         with self._lock:
-            if pcm.dtype == np.int16:
-                _check(_lib().kws_spotter_push_s16(self.handle, _i16(pcm), pcm.size))
-            else:
-                _check(_lib().kws_spotter_push(self.handle, _f32(pcm), pcm.size))
+            _push_pcm(_lib().kws_spotter_push, _lib().kws_spotter_push_s16, self.handle, pcm)
             return _drain(_lib().kws_spotter_next, self.handle, self.sample_rate)
 
     @_guarded
