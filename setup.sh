@@ -14,7 +14,7 @@ cd "$(dirname "$0")"
 PACKAGES=(
   build-essential cmake pkg-config git
   libeigen3-dev libkissfft-dev libdnnl-dev ocl-icd-opencl-dev doctest-dev nlohmann-json3-dev
-  libsndfile1-dev libsoxr-dev libpng-dev libcpp-httplib-dev
+  libsndfile1-dev libsoxr-dev libespeak-ng-dev libpng-dev libcpp-httplib-dev
   python3 python3-torch python3-torchaudio python3-numpy python3-pytest python3-onnx
   clang libclang-rt-14-dev  # libFuzzer targets (tests/fuzz)
   python3-scipy python3-matplotlib espeak-ng

@@ -12,7 +12,8 @@
 //         weights_kib (the model's tensors).
 // detector: the streaming Detector's cost per second of audio (10 ms chunks, 100 ms stride, 1 s
 //         window) at 16 and 44.1 kHz, as milliseconds per audio second and % of one core, for
-//         tau 1 and 8 on each backend, with the front end alone for comparison.
+//         tau 1 and 8 on each backend, with the front end alone for comparison; and the
+//         open-vocabulary Spotter (CTC phoneme models of tau 1 and 2, three keywords, 16 kHz).
 // forward: N forward passes of the golden model of width T on the default backend, timing
 //         nothing: for instruction counts under callgrind (benchmarks/instruction_counts.sh).
 // ratio = the peer's time / this row's time, so > 1 means faster than the peer. Peers run as subprocesses
@@ -30,6 +31,7 @@
 #include <nlohmann/json.hpp>
 
 #include "kws/detector.hpp"
+#include "kws/spotter.hpp"
 #include "kws/engine.hpp"
 #include "kws/features.hpp"
 
@@ -335,6 +337,27 @@ std::vector<DetectorRow> bench_detector(const Options& options) {
         r.evaluations = detector.evaluations();
         rows.push_back(r);
       }
+    }
+  }
+  // The open-vocabulary spotter on the random-weight CTC phoneme models (tests/model/golden/ctc):
+  // the network on 301-frame windows every 185 frames, then the search of three keywords.
+  for (const char* tau : {"1", "2"}) {
+    for (kws::Backend backend : {kws::Backend::reference, kws::Backend::eigen, kws::Backend::onednn}) {
+      if (!kws::backend_available(backend)) continue;
+      const kws::Model m = kws::Model::load(std::string(KWS_MODEL_DIR) + "/ctc/phonemes_tau" + tau + ".kws");
+      std::vector<kws::Keyword> keywords(3);
+      keywords[0].phonemes = "k @ m p j u: t# 3";
+      keywords[1].phonemes = "h eI dZ A@ v I s";
+      keywords[2].phonemes = "a# l E k s @";
+      kws::SpotterOptions spotter_options;
+      spotter_options.backend = backend;
+      kws::Spotter spotter(m, keywords, spotter_options);
+      DetectorRow r{std::string("spotter ctc tau ") + tau, kws::backend_name(backend), 16000, seconds, 0.0, 0};
+      r.ms_per_audio_second = time_stream(16000, seconds, [&](const float* x, std::size_t n) {
+        spotter.push(x, n, [](const kws::Detection&) {});
+      });
+      r.evaluations = spotter.frames_scored();
+      rows.push_back(r);
     }
   }
   return rows;

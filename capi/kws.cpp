@@ -21,6 +21,8 @@
 #include "kws/error.hpp"
 #include "kws/features.hpp"
 #include "kws/model.hpp"
+#include "kws/spotter.hpp"
+#include "kws/transcribe.hpp"
 
 struct kws_model {
   kws::Model model;
@@ -36,12 +38,61 @@ struct kws_classifier {
   kws::Classifier classifier;
 };
 
-struct kws_detector {
-  kws::Detector detector;
+namespace {
+// Where a detector's or a spotter's events go: the caller's callback, or a queue for *_next.
+struct EventQueue {
   kws_detection_callback callback = nullptr;
   void* user_data = nullptr;
   std::vector<kws_detection> queue;  // events not yet taken; [head, end)
   std::size_t head = 0;
+
+  EventQueue(kws_detection_callback c, void* u) : callback(c), user_data(u) { queue.reserve(64); }
+
+  void deliver(const kws::Detection& d) {
+    kws_detection event;
+    event.size = sizeof(kws_detection);
+    event.label_index = d.label_index;
+    event.label = d.label->c_str();
+    event.score = d.score;
+    event.start_sample = d.start_sample;
+    event.end_sample = d.end_sample;
+    if (callback != nullptr) {
+      callback(&event, user_data);
+      return;
+    }
+    if (head == queue.size()) {
+      queue.clear();
+      head = 0;
+    }
+    queue.push_back(event);
+  }
+  std::size_t pending() const { return queue.size() - head; }
+  void clear() {
+    queue.clear();
+    head = 0;
+  }
+  // The oldest event into *out, as many bytes as out->size says the caller knows; false if none.
+  bool next(kws_detection* out) {
+    if (head == queue.size()) return false;
+    const kws_detection& event = queue[head++];
+    const std::size_t caller_size = out->size;
+    std::memcpy(static_cast<void*>(out), static_cast<const void*>(&event), std::min(caller_size, sizeof(kws_detection)));
+    out->size = caller_size;
+    return true;
+  }
+};
+}  // namespace
+
+struct kws_detector {
+  kws::Detector detector;
+  EventQueue events;
+};
+
+// The resolved tokens of each keyword, joined, for kws_spotter_keyword.
+struct kws_spotter {
+  kws::Spotter spotter;
+  EventQueue events;
+  std::vector<std::string> phonemes;
 };
 
 namespace {
@@ -80,6 +131,7 @@ kws_status invalid(const char* function, const char* what) {
 
 const char* handle_name(const kws_model*) { return "model is NULL"; }
 const char* handle_name(const kws_detector*) { return "detector is NULL"; }
+const char* handle_name(const kws_spotter*) { return "spotter is NULL"; }
 
 // The scalar getters: check the handle and the output pointer, then write read(handle).
 template <class Handle, class Out, class Read>
@@ -118,6 +170,8 @@ kws::Backend to_backend(const kws_backend& backend_field) {
 
 void params_init(kws_classify_params* params) { kws_classify_params_init(params); }
 void params_init(kws_detector_params* params) { kws_detector_params_init(params); }
+void params_init(kws_spotter_params* params) { kws_spotter_params_init(params); }
+void params_init(kws_keyword* keyword) { kws_keyword_init(keyword); }
 
 // The params a call runs with: the defaults of kws_*_params_init, overwritten by the caller's
 // struct (may be NULL) of given->size bytes. Older callers (smaller structs) get defaults for the
@@ -161,6 +215,17 @@ kws::ClassifierOptions classifier_options(const kws_classify_params& params) {
   kws::ClassifierOptions options;
   options.backend = to_backend(params.backend);
   options.stride_seconds = params.stride_seconds;
+  return options;
+}
+
+kws::SpotterOptions spotter_options(const kws_spotter_params& params) {
+  kws::SpotterOptions options;
+  options.sample_rate = params.sample_rate;
+  options.window_frames = params.window_frames;
+  options.default_threshold = params.default_threshold;
+  options.refractory_seconds = params.refractory_seconds;
+  options.peak_seconds = params.peak_seconds;
+  options.backend = to_backend(params.backend);
   return options;
 }
 
@@ -228,23 +293,26 @@ kws_status classifier_run(const char* function, kws_classifier* classifier, cons
   });
 }
 
-void deliver(kws_detector* handle, const kws::Detection& d) {
-  kws_detection event;
-  event.size = sizeof(kws_detection);
-  event.label_index = d.label_index;
-  event.label = d.label->c_str();
-  event.score = d.score;
-  event.start_sample = d.start_sample;
-  event.end_sample = d.end_sample;
-  if (handle->callback != nullptr) {
-    handle->callback(&event, handle->user_data);
-    return;
-  }
-  if (handle->head == handle->queue.size()) {
-    handle->queue.clear();
-    handle->head = 0;
-  }
-  handle->queue.push_back(event);
+// kws_detector_next and kws_spotter_next, after their handle check.
+kws_status next_event(const char* function, EventQueue& events, kws_detection* out, int32_t* out_available) {
+  if (out == nullptr) return invalid(function, "out is NULL");
+  if (out_available == nullptr) return invalid(function, "out_available is NULL");
+  if (!(out->size >= sizeof(std::size_t) && out->size <= (std::size_t(1) << 16)))
+    return invalid(function, "out->size must be set to sizeof(kws_detection)");
+  *out_available = events.next(out) ? 1 : 0;
+  return KWS_OK;
+}
+
+// kws_detector_push* and kws_spotter_push*: the checks, then the stream's push into the handle's queue.
+template <class Handle, class Stream, class Sample>
+kws_status push_stream(const char* function, Handle* handle, Stream Handle::*stream, const Sample* samples,
+                       size_t count) {
+  if (handle == nullptr) return invalid(function, handle_name(handle));
+  if (samples == nullptr && count != 0) return invalid(function, "samples is NULL");
+  if (count > KWS_MAX_SAMPLE_COUNT) return invalid(function, "count exceeds KWS_MAX_SAMPLE_COUNT");
+  return guard(function, [&] {
+    (handle->*stream).push(samples, count, [handle](const kws::Detection& d) { handle->events.deliver(d); });
+  });
 }
 
 }  // namespace
@@ -343,6 +411,10 @@ kws_status kws_model_input_frames(const kws_model* model, int32_t* out_frames) {
 
 kws_status kws_model_feature_config(const kws_model* model, const char** out_json) {
   return get(__func__, model, out_json, [](const kws_model& m) { return m.feature_config_json.c_str(); });
+}
+
+kws_status kws_model_is_ctc(const kws_model* model, int32_t* out_is_ctc) {
+  return get(__func__, model, out_is_ctc, [](const kws_model& m) { return m.model.is_ctc() ? 1 : 0; });
 }
 
 kws_status kws_model_threshold(const kws_model* model, size_t index, float* out_threshold) {
@@ -501,8 +573,7 @@ kws_status kws_detector_create(const kws_model* model, const kws_detector_params
   if (status != KWS_OK) return status;
   return guard(__func__, [&] {
     auto handle = std::make_unique<kws_detector>(
-        kws_detector{kws::Detector(model->model, options), params.callback, params.user_data, {}, 0});
-    handle->queue.reserve(64);
+        kws_detector{kws::Detector(model->model, options), EventQueue(params.callback, params.user_data)});
     if (params.evaluation_callback != nullptr) {
       handle->detector.set_evaluation_callback(
           [callback = params.evaluation_callback, user_data = params.evaluation_user_data](const kws::Evaluation& e) {
@@ -525,27 +596,17 @@ kws_status kws_detector_create(const kws_model* model, const kws_detector_params
 void kws_detector_free(kws_detector* detector) { delete detector; }
 
 kws_status kws_detector_push(kws_detector* detector, const float* samples, size_t count) {
-  KWS_REQUIRE(detector != nullptr, "detector is NULL");
-  KWS_REQUIRE(samples != nullptr || count == 0, "samples is NULL");
-  KWS_REQUIRE(count <= KWS_MAX_SAMPLE_COUNT, "count exceeds KWS_MAX_SAMPLE_COUNT");
-  return guard(__func__, [&] {
-    detector->detector.push(samples, count, [detector](const kws::Detection& d) { deliver(detector, d); });
-  });
+  return push_stream(__func__, detector, &kws_detector::detector, samples, count);
 }
 
 kws_status kws_detector_push_s16(kws_detector* detector, const int16_t* samples, size_t count) {
-  KWS_REQUIRE(detector != nullptr, "detector is NULL");
-  KWS_REQUIRE(samples != nullptr || count == 0, "samples is NULL");
-  KWS_REQUIRE(count <= KWS_MAX_SAMPLE_COUNT, "count exceeds KWS_MAX_SAMPLE_COUNT");
-  return guard(__func__, [&] {
-    detector->detector.push(samples, count, [detector](const kws::Detection& d) { deliver(detector, d); });
-  });
+  return push_stream(__func__, detector, &kws_detector::detector, samples, count);
 }
 
 kws_status kws_detector_finish(kws_detector* detector) {
   KWS_REQUIRE(detector != nullptr, "detector is NULL");
   return guard(__func__, [&] {
-    detector->detector.finish([detector](const kws::Detection& d) { deliver(detector, d); });
+    detector->detector.finish([detector](const kws::Detection& d) { detector->events.deliver(d); });
   });
 }
 
@@ -553,31 +614,17 @@ kws_status kws_detector_reset(kws_detector* detector) {
   KWS_REQUIRE(detector != nullptr, "detector is NULL");
   return guard(__func__, [&] {
     detector->detector.reset();
-    detector->queue.clear();
-    detector->head = 0;
+    detector->events.clear();
   });
 }
 
 kws_status kws_detector_pending(const kws_detector* detector, size_t* out_count) {
-  return get(__func__, detector, out_count, [](const kws_detector& d) { return d.queue.size() - d.head; });
+  return get(__func__, detector, out_count, [](const kws_detector& d) { return d.events.pending(); });
 }
 
 kws_status kws_detector_next(kws_detector* detector, kws_detection* out, int32_t* out_available) {
   KWS_REQUIRE(detector != nullptr, "detector is NULL");
-  KWS_REQUIRE(out != nullptr, "out is NULL");
-  KWS_REQUIRE(out_available != nullptr, "out_available is NULL");
-  KWS_REQUIRE(out->size >= sizeof(std::size_t) && out->size <= (std::size_t(1) << 16),
-              "out->size must be set to sizeof(kws_detection)");
-  if (detector->head == detector->queue.size()) {
-    *out_available = 0;
-    return KWS_OK;
-  }
-  const kws_detection& event = detector->queue[detector->head++];
-  const std::size_t caller_size = out->size;
-  std::memcpy(static_cast<void*>(out), static_cast<const void*>(&event), std::min(caller_size, sizeof(kws_detection)));
-  out->size = caller_size;
-  *out_available = 1;
-  return KWS_OK;
+  return next_event(__func__, detector->events, out, out_available);
 }
 
 kws_status kws_detector_scores(const kws_detector* detector, const float** out_scores, size_t* out_count) {
@@ -640,6 +687,142 @@ kws_status kws_event_policy_thresholds(const kws_event_policy* policy, const flo
   KWS_REQUIRE(out_thresholds != nullptr && out_count != nullptr, "out_thresholds or out_count is NULL");
   *out_thresholds = policy->policy.thresholds().data();
   *out_count = policy->policy.thresholds().size();
+  return KWS_OK;
+}
+
+// ---- spotter ----
+
+void kws_keyword_init(kws_keyword* keyword) {
+  if (keyword == nullptr) return;
+  std::memset(static_cast<void*>(keyword), 0, sizeof(*keyword));
+  keyword->size = sizeof(kws_keyword);
+}
+
+void kws_spotter_params_init(kws_spotter_params* params) {
+  if (params == nullptr) return;
+  const kws::SpotterOptions defaults;
+  std::memset(static_cast<void*>(params), 0, sizeof(*params));
+  params->size = sizeof(kws_spotter_params);
+  params->sample_rate = defaults.sample_rate;
+  params->window_frames = defaults.window_frames;
+  params->default_threshold = defaults.default_threshold;
+  params->refractory_seconds = float(defaults.refractory_seconds);
+  params->peak_seconds = float(defaults.peak_seconds);
+  params->backend = KWS_BACKEND_DEFAULT;
+  params->callback = nullptr;
+  params->user_data = nullptr;
+}
+
+kws_status kws_spotter_create(const kws_model* model, const kws_keyword* keywords, size_t keywords_count,
+                              const kws_spotter_params* given, kws_spotter** out_spotter) {
+  KWS_REQUIRE(model != nullptr, "model is NULL");
+  KWS_REQUIRE(out_spotter != nullptr, "out_spotter is NULL");
+  KWS_REQUIRE(keywords != nullptr || keywords_count == 0, "keywords is NULL");
+  KWS_REQUIRE(keywords_count <= 100000, "keywords_count is absurdly large");
+  kws_spotter_params params;
+  if (const kws_status status = read_params(given, params, __func__); status != KWS_OK) return status;
+  std::vector<kws::Keyword> list;
+  for (size_t i = 0; i < keywords_count; ++i) {
+    kws_keyword keyword;
+    if (const kws_status status = read_params(&keywords[i], keyword, __func__); status != KWS_OK) return status;
+    const kws_status status = guard(__func__, [&] {
+      kws::Keyword entry;
+      if (keyword.text != nullptr) entry.text = keyword.text;
+      if (keyword.phonemes != nullptr) entry.phonemes = keyword.phonemes;
+      if (keyword.name != nullptr) entry.name = keyword.name;
+      if (!(keyword.threshold == 0.0f)) entry.threshold = keyword.threshold;  // NaN too: refused below
+      entry.boost = keyword.boost;
+      list.push_back(std::move(entry));
+    });
+    if (status != KWS_OK) return status;
+  }
+  return guard(__func__, [&] {
+    auto handle = std::make_unique<kws_spotter>(kws_spotter{
+        kws::Spotter(model->model, list, spotter_options(params)), EventQueue(params.callback, params.user_data), {}});
+    for (const kws::SpotterKeyword& keyword : handle->spotter.keywords()) {
+      std::string joined;
+      for (const std::string& token : keyword.tokens) joined += (joined.empty() ? "" : " ") + token;
+      handle->phonemes.push_back(std::move(joined));
+    }
+    *out_spotter = handle.release();
+  });
+}
+
+void kws_spotter_free(kws_spotter* spotter) { delete spotter; }
+
+kws_status kws_spotter_push(kws_spotter* spotter, const float* samples, size_t count) {
+  return push_stream(__func__, spotter, &kws_spotter::spotter, samples, count);
+}
+
+kws_status kws_spotter_push_s16(kws_spotter* spotter, const int16_t* samples, size_t count) {
+  return push_stream(__func__, spotter, &kws_spotter::spotter, samples, count);
+}
+
+kws_status kws_spotter_finish(kws_spotter* spotter) {
+  KWS_REQUIRE(spotter != nullptr, "spotter is NULL");
+  return guard(__func__, [&] {
+    spotter->spotter.finish([spotter](const kws::Detection& d) { spotter->events.deliver(d); });
+  });
+}
+
+kws_status kws_spotter_reset(kws_spotter* spotter) {
+  KWS_REQUIRE(spotter != nullptr, "spotter is NULL");
+  return guard(__func__, [&] {
+    spotter->spotter.reset();
+    spotter->events.clear();
+  });
+}
+
+kws_status kws_spotter_pending(const kws_spotter* spotter, size_t* out_count) {
+  return get(__func__, spotter, out_count, [](const kws_spotter& s) { return s.events.pending(); });
+}
+
+kws_status kws_spotter_next(kws_spotter* spotter, kws_detection* out, int32_t* out_available) {
+  KWS_REQUIRE(spotter != nullptr, "spotter is NULL");
+  return next_event(__func__, spotter->events, out, out_available);
+}
+
+kws_status kws_spotter_num_keywords(const kws_spotter* spotter, size_t* out_count) {
+  return get(__func__, spotter, out_count, [](const kws_spotter& s) { return s.spotter.keywords().size(); });
+}
+
+kws_status kws_spotter_keyword(const kws_spotter* spotter, size_t index, const char** out_name,
+                               const char** out_phonemes) {
+  KWS_REQUIRE(spotter != nullptr, "spotter is NULL");
+  KWS_REQUIRE(index < spotter->phonemes.size(), "keyword index out of range");
+  if (out_name != nullptr) *out_name = spotter->spotter.keywords()[index].name.c_str();
+  if (out_phonemes != nullptr) *out_phonemes = spotter->phonemes[index].c_str();
+  return KWS_OK;
+}
+
+kws_status kws_spotter_samples_pushed(const kws_spotter* spotter, int64_t* out_samples) {
+  return get(__func__, spotter, out_samples, [](const kws_spotter& s) { return s.spotter.samples_pushed(); });
+}
+
+kws_status kws_transcribe(const kws_model* model, const float* samples, size_t count, int32_t sample_rate,
+                          const kws_spotter_params* given, char* out, size_t out_capacity, size_t* out_length) {
+  KWS_REQUIRE(model != nullptr, "model is NULL");
+  KWS_REQUIRE(count > 0, "count is 0 (an empty clip has no phonemes)");
+  KWS_REQUIRE(count <= KWS_MAX_SAMPLE_COUNT, "count exceeds KWS_MAX_SAMPLE_COUNT");
+  KWS_REQUIRE(samples != nullptr, "samples is NULL");
+  KWS_REQUIRE(kws::valid_sample_rate(sample_rate), "sample_rate must be in " KWS_RATE_RANGE);
+  KWS_REQUIRE(out_length != nullptr, "out_length is NULL");
+  kws_spotter_params params;
+  if (const kws_status status = read_params(given, params, __func__); status != KWS_OK) return status;
+  std::string phonemes;
+  const kws_status status = guard(__func__, [&] {
+    kws::TranscribeOptions options;
+    options.window_frames = params.window_frames;
+    options.backend = to_backend(params.backend);
+    phonemes = kws::transcribe(model->model, samples, count, sample_rate, options).phonemes;
+  });
+  if (status != KWS_OK) return status;
+  *out_length = phonemes.size();
+  if (out == nullptr) return KWS_OK;
+  if (out_capacity <= phonemes.size())
+    return fail(KWS_ERROR_BUFFER_TOO_SMALL, std::string(__func__) + ": out_capacity " + std::to_string(out_capacity) +
+                                                " < " + std::to_string(phonemes.size() + 1) + " bytes");
+  std::memcpy(out, phonemes.c_str(), phonemes.size() + 1);
   return KWS_OK;
 }
 

@@ -5,9 +5,13 @@
  *   kws_model       an immutable trained model (weights, labels, feature config). Load once and
  *                   share it read-only between any number of threads.
  *   kws_detector,   per-user state made from a model: a detector holds one audio stream
- *   kws_classifier  (resampler, features, network activations, posterior history), a classifier
- *                   the planned network and buffers for whole clips. One thread at a time per
- *                   handle; create one per stream or per worker thread.
+ *   kws_classifier, (resampler, features, network activations, posterior history), a classifier
+ *   kws_spotter     the planned network and buffers for whole clips, a spotter one audio stream
+ *                   searched for keywords given at run time. One thread at a time per handle;
+ *                   create one per stream or per worker thread.
+ * A model is a classifier (detector, classifier, kws_classify) or a CTC acoustic model over
+ * phonemes (spotter, kws_transcribe); the other kind's functions refuse it with
+ * KWS_ERROR_INVALID_ARGUMENT (kws_model_is_ctc tells which it is).
  *
  * Conventions, for every function:
  *   - A kws_status is returned; KWS_OK (0) is success. On failure the outputs are untouched and
@@ -122,6 +126,9 @@ KWS_API kws_status kws_model_input_frames(const kws_model* model, int32_t* out_f
 KWS_API kws_status kws_model_feature_config(const kws_model* model, const char** out_json);
 /* The model's suggested threshold for label `index`, or a negative value when it has none. */
 KWS_API kws_status kws_model_threshold(const kws_model* model, size_t index, float* out_threshold);
+/* 1 for a CTC acoustic model (architecture "bcresnet_ctc": label 0 is the blank "_blank_", the
+ * others phoneme tokens; for kws_spotter and kws_transcribe), 0 for a classifier. */
+KWS_API kws_status kws_model_is_ctc(const kws_model* model, int32_t* out_is_ctc);
 
 /* ---- Whole clips: features and classification ---------------------------------------------- */
 
@@ -293,6 +300,76 @@ KWS_API kws_status kws_event_policy_run(kws_event_policy* policy, const float* s
  * owned by the policy, valid until it is freed. */
 KWS_API kws_status kws_event_policy_thresholds(const kws_event_policy* policy, const float** out_thresholds,
                                                size_t* out_count);
+
+/* ---- Open-vocabulary spotter (CTC models) --------------------------------------------------- */
+
+/* Keywords given at run time, as words or as phonemes, searched for in the per-frame phoneme
+ * posteriors of a CTC model. A keyword's score is the geometric mean over its tokens of how
+ * close its best path is to the best free path (1: the keyword is the best path); it fires when
+ * the score reaches its threshold, at the score's peak (kws/spotter.hpp says more). */
+typedef struct kws_keyword {
+  size_t size;          /* sizeof(kws_keyword), set by kws_keyword_init */
+  const char* text;     /* words, e.g. "hey jarvis", phonemised with the model's phonemizer
+                           (libespeak-ng); or NULL */
+  const char* phonemes; /* or the model's tokens separated by spaces, e.g. "k @ m p j u: t# 3";
+                           or NULL. Exactly one of text and phonemes is given */
+  const char* name;     /* reported as kws_detection.label; NULL (default): the text or phonemes */
+  float threshold;      /* on the score, in (0, 1]; 0 (default) = the params' default_threshold */
+  float boost;          /* per-token bonus in [-10, 10], multiplies the score by e^boost; 0 */
+} kws_keyword;
+
+KWS_API void kws_keyword_init(kws_keyword* keyword);
+
+typedef struct kws_spotter_params {
+  size_t size;              /* sizeof(kws_spotter_params), set by kws_spotter_params_init */
+  int32_t sample_rate;      /* of pushed PCM in Hz; 0 (default) = the model's rate */
+  int32_t window_frames;    /* frames per network evaluation; 0 (default) = the model's; > 116 */
+  float default_threshold;  /* for keywords without one; default 0.5 */
+  float refractory_seconds; /* a keyword is quiet this long after its event; default 0.5 */
+  float peak_seconds;       /* an event is reported once its score has not risen for this long; 0.1 */
+  kws_backend backend;      /* default KWS_BACKEND_DEFAULT */
+  kws_detection_callback callback; /* NULL (default): events are queued for kws_spotter_next */
+  void* user_data;          /* passed to callback */
+} kws_spotter_params;
+
+KWS_API void kws_spotter_params_init(kws_spotter_params* params);
+
+typedef struct kws_spotter kws_spotter;
+
+/* Creates a spotter for `keywords_count` keywords (copied; each initialised with
+ * kws_keyword_init); params may be NULL for the defaults. A classifier model, a keyword with
+ * tokens the model lacks (the message names them and the model's tokens), with both or neither
+ * of text and phonemes, or an out-of-range value give KWS_ERROR_INVALID_ARGUMENT; text keywords
+ * in a libkws built without libespeak-ng give KWS_ERROR_UNSUPPORTED_FORMAT. */
+KWS_API kws_status kws_spotter_create(const kws_model* model, const kws_keyword* keywords, size_t keywords_count,
+                                      const kws_spotter_params* params, kws_spotter** out_spotter);
+KWS_API void kws_spotter_free(kws_spotter* spotter);
+
+/* As kws_detector_push/_push_s16/_finish/_reset/_pending/_next: events carry the keyword's index
+ * in label_index, its name in label (owned by the spotter: valid while it lives), the peak score,
+ * and the keyword's audio [start_sample, end_sample). Same events for any chunking. */
+KWS_API kws_status kws_spotter_push(kws_spotter* spotter, const float* samples, size_t count);
+KWS_API kws_status kws_spotter_push_s16(kws_spotter* spotter, const int16_t* samples, size_t count);
+KWS_API kws_status kws_spotter_finish(kws_spotter* spotter);
+KWS_API kws_status kws_spotter_reset(kws_spotter* spotter);
+KWS_API kws_status kws_spotter_pending(const kws_spotter* spotter, size_t* out_count);
+KWS_API kws_status kws_spotter_next(kws_spotter* spotter, kws_detection* out, int32_t* out_available);
+/* The number of keywords, and keyword `index`'s name and tokens (separated by spaces; for a text
+ * keyword, what the phonemizer made of it). Strings owned by the spotter. */
+KWS_API kws_status kws_spotter_num_keywords(const kws_spotter* spotter, size_t* out_count);
+KWS_API kws_status kws_spotter_keyword(const kws_spotter* spotter, size_t index, const char** out_name,
+                                       const char** out_phonemes);
+/* Samples pushed since create/reset, at the spotter's sample rate. */
+KWS_API kws_status kws_spotter_samples_pushed(const kws_spotter* spotter, int64_t* out_samples);
+
+/* Greedy CTC decoding of one clip with a CTC model: the tokens it hears, separated by spaces,
+ * as a NUL-terminated string into out (out_capacity bytes). *out_length gets the string's length
+ * without the NUL; out == NULL asks for it only (the clip is decoded either way), and
+ * out_capacity <= that length gives KWS_ERROR_BUFFER_TOO_SMALL. params (backend, window_frames;
+ * the others are ignored) may be NULL. */
+KWS_API kws_status kws_transcribe(const kws_model* model, const float* samples, size_t count, int32_t sample_rate,
+                                  const kws_spotter_params* params, char* out, size_t out_capacity,
+                                  size_t* out_length);
 
 /* ---- Audio files --------------------------------------------------------------------------- */
 

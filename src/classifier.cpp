@@ -8,6 +8,7 @@
 #include "kws/audio.hpp"
 #include "kws/error.hpp"
 #include "kws/features.hpp"
+#include "model/architecture.hpp"
 #include "sample_rate.hpp"
 
 namespace kws {
@@ -34,14 +35,15 @@ struct Classifier::Impl {
   std::vector<bool> keyword;  // labels that count as "a keyword is here" when scanning
 
   Impl(Model m, const ClassifierOptions& o)
-      : model(std::move(m)), options(o), engine(model, engine_options(o)), extractor(model.feature_config()) {
+      : model(std::move(m)), options(o), engine(model, engine_options(model, o)), extractor(model.feature_config()) {
     if (!(options.stride_seconds > 0.0 && options.stride_seconds <= 60.0))
       throw InvalidArgument("ClassifierOptions.stride_seconds must be in (0, 60]");
     for (const std::string& label : model.labels()) keyword.push_back(label.empty() || label[0] != '_');
     if (std::none_of(keyword.begin(), keyword.end(), [](bool k) { return k; })) keyword.assign(keyword.size(), true);
   }
 
-  static EngineOptions engine_options(const ClassifierOptions& o) {
+  static EngineOptions engine_options(const Model& model, const ClassifierOptions& o) {
+    detail::require_model_kind(model, false, "Classifier");  // before any work
     EngineOptions e;
     e.backend = o.backend;
     return e;

@@ -12,35 +12,20 @@
 #include "kws/event_policy.hpp"
 #include "kws/features.hpp"
 #include "detector_options.hpp"
-#include "sample_rate.hpp"
-#include "stream_resampler.hpp"
-#include "samples.hpp"
+#include "model/architecture.hpp"
+#include "stream_input.hpp"
 
 namespace kws {
 
 using detail::check_range;
 using detail::frames_for;
 
-namespace {
-
-// Resampler output and int16 conversion happen in blocks of this many samples, so push() needs
-// no buffer proportional to the chunk.
-constexpr std::size_t kBlock = 4096;
-
-}  // namespace
-
 struct Detector::Impl {
   Model model;
   DetectorOptions options;
-  int in_rate = 0, model_rate = 0;
   int bins = 0, window = 0, stride = 0, smoothing = 1;
-  int hop = 0, n_fft = 0, frame_start_offset = 0;  // frame t covers [t * hop - offset, + n_fft)
   Engine engine;
-  StreamingFeatureExtractor features;
-  std::optional<detail::StreamResampler> resampler;
-  std::vector<float> block;      // resampler output / int16 conversion, kBlock
-  std::vector<float> converted;  // int16 -> float, kBlock
-  std::vector<float> cleaned;    // finite samples ahead of the resampler, kBlock
+  detail::StreamInput input_stream;
   std::vector<float> ring;       // [window][bins], slot = frame % window
   std::vector<float> input;      // [bins][window], oldest frame first
   std::vector<float> logits;
@@ -49,8 +34,6 @@ struct Detector::Impl {
   EventPolicy policy;
   EvaluationCallback on_evaluation;
   std::int64_t frames = 0, evaluations = 0, last_evaluated_frame = 0;
-  std::int64_t samples_pushed = 0;
-  bool finished = false;
   Sink sink = nullptr;
   void* sink_context = nullptr;
 
@@ -58,29 +41,18 @@ struct Detector::Impl {
       : model(std::move(m)),
         options(o),
         engine(model, make_engine_options(model, o)),
-        features(model.feature_config()),
+        input_stream(model.feature_config(), o.sample_rate, "Detector"),
         policy(model, o) {
     const FeatureConfig& config = model.feature_config();
-    model_rate = config.sample_rate;
-    in_rate = options.sample_rate == 0 ? model_rate : options.sample_rate;
-    if (!valid_sample_rate(in_rate))
-      throw InvalidArgument("DetectorOptions.sample_rate = " + std::to_string(options.sample_rate) + " outside " +
-                            detail::sample_rate_range() + " (or 0 for the model's rate)");
     check_range(options.stride_seconds, 0.0, 60.0, "stride_seconds");
     check_range(options.smoothing_seconds, 0.0, 60.0, "smoothing_seconds");
     bins = config.bins();
-    hop = config.hop_length;
-    n_fft = config.n_fft;
-    frame_start_offset = config.center ? config.n_fft / 2 : 0;
     window = engine.max_frames();
     stride = std::max(1, frames_for(options.stride_seconds, config));
-    smoothing = std::max(1, int(std::lround(options.smoothing_seconds / (double(stride) * hop / model_rate))));
-    if (in_rate != model_rate) resampler.emplace(in_rate, model_rate);
+    smoothing = std::max(
+        1, int(std::lround(options.smoothing_seconds / (double(stride) * config.hop_length / config.sample_rate))));
 
     const int classes = model.num_classes();
-    block.assign(kBlock, 0.0f);
-    converted.assign(kBlock, 0.0f);
-    cleaned.assign(kBlock, 0.0f);
     ring.assign(std::size_t(window) * bins, 0.0f);
     input.assign(std::size_t(window) * bins, 0.0f);
     logits.assign(classes, 0.0f);
@@ -89,6 +61,7 @@ struct Detector::Impl {
   }
 
   static EngineOptions make_engine_options(const Model& model, const DetectorOptions& o) {
+    detail::require_model_kind(model, false, "Detector");  // before any work
     EngineOptions engine_options;
     engine_options.backend = o.backend;
     if (!(o.window_seconds >= 0.0 && o.window_seconds <= 60.0))
@@ -100,19 +73,13 @@ struct Detector::Impl {
   }
 
   void reset() {
-    features.reset();
-    if (resampler) resampler->reset();
-    frames = evaluations = last_evaluated_frame = samples_pushed = 0;
-    finished = false;
+    input_stream.reset();
+    frames = evaluations = last_evaluated_frame = 0;
     std::fill(smoothed.begin(), smoothed.end(), 0.0f);
     policy.reset();
   }
 
-  // Model-rate sample -> pushed-rate sample.
-  std::int64_t to_input_samples(std::int64_t model_samples) const {
-    if (in_rate == model_rate) return model_samples;
-    return std::int64_t(std::llround(double(model_samples) * in_rate / model_rate));
-  }
+  static void frame_sink(void* context, const float* frame) { static_cast<Impl*>(context)->on_frame(frame); }
 
   void on_frame(const float* frame) {
     std::copy(frame, frame + bins, ring.begin() + std::ptrdiff_t(frames % window) * bins);
@@ -139,12 +106,8 @@ struct Detector::Impl {
       smoothed[k] = sum / float(filled);
     }
 
-    // The audio the window's features were computed from: the first frame's first sample to
-    // the last frame's last (clipped to the stream).
-    const std::int64_t first = frames - count;
-    const std::int64_t start = to_input_samples(std::max<std::int64_t>(0, first * hop - frame_start_offset));
-    const std::int64_t end =
-        std::max(start, std::min(to_input_samples((frames - 1) * hop - frame_start_offset + n_fft), samples_pushed));
+    const std::int64_t start = input_stream.start_sample(frames - count);
+    const std::int64_t end = std::max(start, input_stream.end_sample(frames - 1));
     const int fired = policy.update(smoothed.data(), frames);
     if (on_evaluation) {
       Evaluation evaluation;
@@ -167,67 +130,9 @@ struct Detector::Impl {
     sink(sink_context, detection);
   }
 
-  void feed_model_rate(const float* samples, std::size_t count) {
-    features.push(samples, count, [this](const float* frame) { on_frame(frame); });
-  }
-
-  void push(const float* samples, std::size_t count) {
-    if (count == 0) return;
-    if (samples == nullptr) throw InvalidArgument("Detector::push: samples is null");
-    if (finished) throw InvalidArgument("Detector::push after finish(): call reset() to start a new stream");
-    if (count > detail::kMaxSampleCount) throw InvalidArgument("Detector::push: impossible sample count");
-    samples_pushed += std::int64_t(count);
-    if (!resampler) return feed_model_rate(samples, count);  // the feature frames clean samples
-    if (detail::all_finite(samples, count)) return resample_block(samples, count);
-    // Cleaned (finite_or_zero) before the resampler can spread a NaN, a block at a time.
-    while (count > 0) {
-      const std::size_t n = std::min(count, cleaned.size());
-      std::transform(samples, samples + n, cleaned.begin(), detail::finite_or_zero);
-      resample_block(cleaned.data(), n);
-      samples += n;
-      count -= n;
-    }
-  }
-
-  void resample_block(const float* samples, std::size_t count) {
-    for (;;) {
-      std::size_t consumed = 0;
-      const std::size_t produced = resampler->process(samples, count, &consumed, block.data(), block.size());
-      samples += consumed;
-      count -= consumed;
-      feed_model_rate(block.data(), produced);
-      if (count == 0 && produced < block.size()) break;
-    }
-  }
-
-  void push(const std::int16_t* samples, std::size_t count) {
-    if (count == 0) return;
-    if (samples == nullptr) throw InvalidArgument("Detector::push: samples is null");
-    if (count > detail::kMaxSampleCount) throw InvalidArgument("Detector::push: impossible sample count");
-    while (count > 0) {
-      const std::size_t n = std::min(count, converted.size());
-      for (std::size_t i = 0; i < n; ++i) converted[i] = float(samples[i]) * (1.0f / 32768.0f);
-      push(converted.data(), n);
-      samples += n;
-      count -= n;
-    }
-  }
-
   void finish() {
-    if (finished) return;
-    finished = true;
-    if (resampler) {
-      while (const std::size_t produced = resampler->flush(block.data(), block.size()))
-        feed_model_rate(block.data(), produced);
-    }
-    // Too little audio for the end padding leaves nothing more to evaluate; that is not an error
-    // for a stream.
-    if (features.frames_emitted() > 0 || samples_pushed > 0) {
-      try {
-        features.finish([this](const float* frame) { on_frame(frame); });
-      } catch (const InvalidArgument&) {
-      }
-    }
+    if (input_stream.finished()) return;
+    input_stream.finish(&frame_sink, this);
     if (frames > last_evaluated_frame) evaluate(int(std::min<std::int64_t>(frames, window)));
   }
 };
@@ -241,13 +146,13 @@ Detector& Detector::operator=(Detector&&) noexcept = default;
 void Detector::push_samples(const float* samples, std::size_t count, Sink sink, void* context) {
   impl_->sink = sink;
   impl_->sink_context = context;
-  impl_->push(samples, count);
+  impl_->input_stream.push(samples, count, &Impl::frame_sink, impl_.get());
 }
 
 void Detector::push_samples(const std::int16_t* samples, std::size_t count, Sink sink, void* context) {
   impl_->sink = sink;
   impl_->sink_context = context;
-  impl_->push(samples, count);
+  impl_->input_stream.push(samples, count, &Impl::frame_sink, impl_.get());
 }
 
 void Detector::finish_stream(Sink sink, void* context) {
@@ -256,27 +161,15 @@ void Detector::finish_stream(Sink sink, void* context) {
   impl_->finish();
 }
 
-std::vector<Detection> Detector::push(const float* samples, std::size_t count) {
-  std::vector<Detection> events;
-  push(samples, count, [&](const Detection& d) { events.push_back(d); });
-  return events;
-}
-
-std::vector<Detection> Detector::finish() {
-  std::vector<Detection> events;
-  finish([&](const Detection& d) { events.push_back(d); });
-  return events;
-}
-
 void Detector::reset() { impl_->reset(); }
 const Model& Detector::model() const { return impl_->model; }
 const DetectorOptions& Detector::options() const { return impl_->options; }
-int Detector::sample_rate() const { return impl_->in_rate; }
+int Detector::sample_rate() const { return impl_->input_stream.sample_rate(); }
 int Detector::window_frames() const { return impl_->window; }
 int Detector::stride_frames() const { return impl_->stride; }
 const std::vector<float>& Detector::thresholds() const { return impl_->policy.thresholds(); }
 void Detector::set_evaluation_callback(EvaluationCallback callback) { impl_->on_evaluation = std::move(callback); }
-std::int64_t Detector::samples_pushed() const { return impl_->samples_pushed; }
+std::int64_t Detector::samples_pushed() const { return impl_->input_stream.samples_pushed(); }
 std::int64_t Detector::evaluations() const { return impl_->evaluations; }
 const std::vector<float>& Detector::scores() const { return impl_->smoothed; }
 

@@ -8,10 +8,12 @@
 
 #include "detector_options.hpp"
 #include "kws/error.hpp"
+#include "model/architecture.hpp"
 
 namespace kws {
 
 EventPolicy::EventPolicy(const Model& model, const DetectorOptions& options) {
+  detail::require_model_kind(model, false, "EventPolicy");
   detail::check_range(options.sensitivity, 0.0, 1.0, "sensitivity");
   detail::check_range(options.refractory_seconds, 0.0, 3600.0, "refractory_seconds");
   detail::check_range(options.default_threshold, 0.0, 1.0, "default_threshold");

@@ -3,6 +3,14 @@
 //   kws-spot [--model M] [--threshold T] [--sensitivity S] [--stride-ms N] [--window-ms N]
 //            [--refractory-ms N] [--json] [--no-progress] FILE
 //   arecord -q -f S16_LE -r 16000 -c 1 | kws-spot [options] [--rate HZ] [--format s16|f32] -
+//   kws-spot --model phonemes.kws --keywords "hey jarvis,computer" [--threshold T] FILE|-
+//   kws-spot --model phonemes.kws --phonemes "k @ m p j u: t# 3" FILE|-
+//   kws-spot --model phonemes.kws --transcribe FILE
+//
+// With a classifier model the keywords are its labels (kws::Detector). With a CTC phoneme model
+// (kws::Spotter) they are given on the command line: --keywords as words (phonemised with
+// libespeak-ng), --phonemes as the model's tokens; --transcribe prints what the model hears.
+// Without --model, --keywords/--phonemes/--transcribe use examples/models/phonemes_en.kws.
 //
 // A FILE is read whole (any format and rate) and pushed through a kws::Detector in 100 ms chunks,
 // with a progress bar on stderr when stderr is a terminal. "-" reads raw little-endian mono PCM
@@ -16,6 +24,7 @@
 #include <csignal>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <optional>
 #include <string>
@@ -26,6 +35,8 @@
 #include "kws/audio.hpp"
 #include "kws/detector.hpp"
 #include "kws/error.hpp"
+#include "kws/spotter.hpp"
+#include "kws/transcribe.hpp"
 
 namespace {
 
@@ -41,11 +52,16 @@ int usage() {
                "  --rate HZ          sample rate of stdin PCM (default 16000)\n"
                "  --format s16|f32   sample format of stdin PCM, little-endian (default s16)\n"
                "  --threshold T      detection threshold for every keyword, 0..1 (default: the model's,\n"
-               "                     else 0.5)\n"
+               "                     else 0.5; for --keywords the score's, default 0.5)\n"
                "  --sensitivity S    0..1, 0.5 = thresholds as they are, higher = more detections\n"
                "  --stride-ms N      evaluate the model every N ms (default 100)\n"
                "  --window-ms N      analysis window (default: the model's, 1000 in the recipe)\n"
                "  --refractory-ms N  no new event for N ms after one (default 500)\n"
+               "  --keywords LIST    a CTC phoneme model's keywords as words, comma-separated\n"
+               "                     (e.g. \"hey jarvis,computer\"); needs libkws with libespeak-ng\n"
+               "  --phonemes LIST    ... or as the model's tokens, e.g. \"k @ m p j u: t# 3,h eI\"\n"
+               "  --boost B          per-token boost of every keyword, -10..10 (default 0)\n"
+               "  --transcribe       print the phonemes a CTC model hears in FILE, and exit\n"
                "  --json             one JSON object per event and line\n"
                "  --no-progress      no progress bar on stderr\n",
                KWS_DEFAULT_MODEL);
@@ -91,8 +107,9 @@ struct Output {
   }
 };
 
-// Reads raw PCM from stdin and pushes each read into the detector as it arrives.
-void spot_stdin(kws::Detector& detector, bool f32, Output& out) {
+// Reads raw PCM from stdin and pushes each read into the detector (or spotter) as it arrives.
+template <class Stream>
+void spot_stdin(Stream& detector, bool f32, Output& out) {
   const std::size_t sample_bytes = f32 ? 4 : 2;
   std::vector<unsigned char> bytes(4096 + 4);  // small reads: ~128 ms of 16 kHz s16 at most
   std::vector<std::int16_t> s16(bytes.size() / 2);
@@ -123,7 +140,8 @@ void spot_stdin(kws::Detector& detector, bool f32, Output& out) {
     std::fprintf(stderr, "kws-spot: stdin ended inside a sample (%zu stray byte(s) ignored)\n", held);
 }
 
-void spot_file(kws::Detector& detector, const kws::Audio& audio, bool show_progress, Output& out) {
+template <class Stream>
+void spot_file(Stream& detector, const kws::Audio& audio, bool show_progress, Output& out) {
   const std::size_t chunk = std::size_t(audio.sample_rate) / 10;  // 100 ms
   const std::size_t total = audio.samples.size();
   auto on_event = [&](const kws::Detection& d) { out.event(d); };
@@ -139,13 +157,43 @@ void spot_file(kws::Detector& detector, const kws::Audio& audio, bool show_progr
   }
 }
 
+// "a,b , c" -> {"a", "b", "c"}: comma-separated, surrounding spaces dropped, empty items skipped.
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> items;
+  std::size_t begin = 0;
+  while (begin <= text.size()) {
+    std::size_t end = text.find(',', begin);
+    if (end == std::string::npos) end = text.size();
+    std::string item = text.substr(begin, end - begin);
+    item.erase(0, item.find_first_not_of(' '));
+    item.erase(item.find_last_not_of(' ') + 1);
+    if (!item.empty()) items.push_back(item);
+    begin = end + 1;
+  }
+  return items;
+}
+
+// Feeds `input` (a file or "-") through `stream`, finishes it and prints the summary.
+template <class Stream>
+void run(Stream& stream, const std::optional<kws::Audio>& audio, bool f32, bool show_progress, Output& out) {
+  auto on_event = [&](const kws::Detection& d) { out.event(d); };
+  if (!audio) {
+    spot_stdin(stream, f32, out);
+  } else {
+    spot_file(stream, *audio, show_progress, out);
+  }
+  stream.finish(on_event);
+  if (out.progress_visible) std::fputs("\r\033[K", stderr);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::string model_arg, input, format = "s16";
   long rate = 16000;
-  std::optional<double> threshold, sensitivity, stride_ms, window_ms, refractory_ms;
-  bool json = false, no_progress = false;
+  std::optional<double> threshold, sensitivity, stride_ms, window_ms, refractory_ms, boost;
+  bool json = false, no_progress = false, transcribe = false;
+  std::vector<std::string> text_keywords, phoneme_keywords;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     const bool has_value = i + 1 < argc;
@@ -176,6 +224,10 @@ int main(int argc, char** argv) {
     else if (arg == "--stride-ms" && has_value) { if (!number(stride_ms, 1.0, 60000.0)) return 2; }
     else if (arg == "--window-ms" && has_value) { if (!number(window_ms, 10.0, 60000.0)) return 2; }
     else if (arg == "--refractory-ms" && has_value) { if (!number(refractory_ms, 0.0, 3600000.0)) return 2; }
+    else if (arg == "--boost" && has_value) { if (!number(boost, -10.0, 10.0)) return 2; }
+    else if (arg == "--keywords" && has_value) text_keywords = split_list(argv[++i]);
+    else if (arg == "--phonemes" && has_value) phoneme_keywords = split_list(argv[++i]);
+    else if (arg == "--transcribe") transcribe = true;
     else if (arg == "--json") json = true;
     else if (arg == "--no-progress") no_progress = true;
     else if (arg == "-h" || arg == "--help") return usage(), 0;
@@ -187,8 +239,29 @@ int main(int argc, char** argv) {
   if (input.empty()) return usage();
   const bool from_stdin = input == "-";
 
+  const bool open_vocabulary = transcribe || !text_keywords.empty() || !phoneme_keywords.empty();
+  const char* env_model = std::getenv("KWS_MODEL");
+  if (open_vocabulary && model_arg.empty() && !(env_model && *env_model)) {
+    model_arg = KWS_DEFAULT_CTC_MODEL;
+    if (::access(model_arg.c_str(), R_OK) != 0) {
+      std::fprintf(stderr,
+                   "kws-spot: the trained phoneme model %s is not in this checkout; pass --model PATH, e.g.\n"
+                   "  --model tests/model/golden/ctc/phonemes_tau1.kws   (random weights: exercises the pipeline only)\n",
+                   model_arg.c_str());
+      return 1;
+    }
+  }
   const std::optional<kws::Model> model = kws_example::load_model("kws-spot", model_arg);
   if (!model) return 1;
+  if (model->is_ctc() && !open_vocabulary) {
+    std::fprintf(stderr, "kws-spot: %s is a CTC phoneme model: give --keywords, --phonemes or --transcribe\n",
+                 model_arg.c_str());
+    return 2;
+  }
+  if (transcribe && from_stdin) {
+    std::fprintf(stderr, "kws-spot: --transcribe reads a FILE, not stdin\n");
+    return 2;
+  }
 
   // Ctrl-C ends a live stream cleanly: the detector is finished and the summary printed.
   struct sigaction action {};
@@ -206,6 +279,36 @@ int main(int argc, char** argv) {
       out.sample_rate = int(rate);
     }
 
+    const bool show_progress = !no_progress && ::isatty(STDERR_FILENO);
+    if (transcribe) {
+      const kws::Transcript transcript =
+          kws::transcribe(*model, audio->samples.data(), audio->samples.size(), audio->sample_rate);
+      std::printf("%s\n", transcript.phonemes.c_str());
+      return 0;
+    }
+    if (open_vocabulary) {
+      std::vector<kws::Keyword> keywords;
+      for (const std::string& text : text_keywords) keywords.push_back({text, "", "", std::nullopt, 0.0f});
+      for (const std::string& tokens : phoneme_keywords) keywords.push_back({"", tokens, "", std::nullopt, 0.0f});
+      for (kws::Keyword& keyword : keywords) keyword.boost = float(boost.value_or(0.0));
+      kws::SpotterOptions options;
+      options.sample_rate = out.sample_rate;
+      if (refractory_ms) options.refractory_seconds = *refractory_ms / 1000.0;
+      if (threshold) options.default_threshold = float(*threshold);
+      kws::Spotter spotter(*model, keywords, options);
+      for (const kws::SpotterKeyword& keyword : spotter.keywords()) {
+        std::string tokens;
+        for (const std::string& token : keyword.tokens) tokens += (tokens.empty() ? "" : " ") + token;
+        std::fprintf(stderr, "kws-spot: keyword \"%s\" = /%s/ (threshold %.2f)\n", keyword.name.c_str(),
+                     tokens.c_str(), keyword.threshold);
+      }
+      run(spotter, audio, format == "f32", show_progress, out);
+      std::fprintf(stderr, "kws-spot: %d event(s) in %.2f s of audio (%lld frames scored)%s\n", out.events,
+                   double(spotter.samples_pushed()) / out.sample_rate, (long long)spotter.frames_scored(),
+                   g_interrupted ? ", interrupted" : "");
+      return 0;
+    }
+
     kws::DetectorOptions options;
     options.sample_rate = out.sample_rate;
     if (window_ms) options.window_seconds = *window_ms / 1000.0;
@@ -216,15 +319,7 @@ int main(int argc, char** argv) {
       for (const std::string& label : model->labels())
         if (label.empty() || label[0] != '_') options.thresholds[label] = float(*threshold);
     kws::Detector detector(*model, options);
-
-    auto on_event = [&](const kws::Detection& d) { out.event(d); };
-    if (from_stdin) {
-      spot_stdin(detector, format == "f32", out);
-    } else {
-      spot_file(detector, *audio, !no_progress && ::isatty(STDERR_FILENO), out);
-    }
-    detector.finish(on_event);
-    if (out.progress_visible) std::fputs("\r\033[K", stderr);
+    run(detector, audio, format == "f32", show_progress, out);
     std::fprintf(stderr, "kws-spot: %d event(s) in %.2f s of audio (%lld evaluations)%s\n", out.events,
                  double(detector.samples_pushed()) / out.sample_rate, (long long)detector.evaluations(),
                  g_interrupted ? ", interrupted" : "");

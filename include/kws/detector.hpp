@@ -88,7 +88,55 @@ struct Evaluation {
 };
 using EvaluationCallback = std::function<void(const Evaluation&)>;
 
-class Detector {
+namespace detail {
+// What Detector and Spotter share: push() and finish() with any callable, called for each event
+// in stream order before the call returns (no std::function, no allocation), or collecting the
+// events into a vector (which allocates). `Stream` provides push_samples() and finish_stream().
+template <class Stream>
+class DetectionStream {
+ public:
+  using Sink = void (*)(void* context, const Detection& detection);
+
+  // Feeds `count` samples (float in [-1, 1], or int16); count == 0 is a no-op.
+  template <class OnDetection>
+  void push(const float* samples, std::size_t count, OnDetection&& on_detection) {
+    self().push_samples(samples, count, &invoke<OnDetection>, &on_detection);
+  }
+  template <class OnDetection>
+  void push(const std::int16_t* samples, std::size_t count, OnDetection&& on_detection) {
+    self().push_samples(samples, count, &invoke<OnDetection>, &on_detection);
+  }
+  std::vector<Detection> push(const float* samples, std::size_t count) {
+    std::vector<Detection> events;
+    push(samples, count, [&](const Detection& d) { events.push_back(d); });
+    return events;
+  }
+  std::vector<Detection> push(const std::vector<float>& samples) { return push(samples.data(), samples.size()); }
+
+  // Ends the stream and delivers what is left; call reset() to start a new one.
+  template <class OnDetection>
+  void finish(OnDetection&& on_detection) {
+    self().finish_stream(&invoke<OnDetection>, &on_detection);
+  }
+  std::vector<Detection> finish() {
+    std::vector<Detection> events;
+    finish([&](const Detection& d) { events.push_back(d); });
+    return events;
+  }
+
+ protected:
+  ~DetectionStream() = default;
+
+ private:
+  template <class F>
+  static void invoke(void* context, const Detection& detection) {
+    (*static_cast<std::remove_reference_t<F>*>(context))(detection);
+  }
+  Stream& self() { return static_cast<Stream&>(*this); }
+};
+}  // namespace detail
+
+class Detector : public detail::DetectionStream<Detector> {
  public:
   // Throws InvalidArgument for out-of-range options or thresholds naming unknown labels.
   explicit Detector(Model model, const DetectorOptions& options = {});
@@ -96,28 +144,11 @@ class Detector {
   Detector(Detector&&) noexcept;
   Detector& operator=(Detector&&) noexcept;
 
-  // Feeds `count` samples (float in [-1, 1], or int16). on_detection(const Detection&) is called
-  // for each event, in stream order, before push returns. count == 0 is a no-op.
-  template <class OnDetection>
-  void push(const float* samples, std::size_t count, OnDetection&& on_detection) {
-    push_samples(samples, count, &invoke<OnDetection>, &on_detection);
-  }
-  template <class OnDetection>
-  void push(const std::int16_t* samples, std::size_t count, OnDetection&& on_detection) {
-    push_samples(samples, count, &invoke<OnDetection>, &on_detection);
-  }
-  // Convenience forms that collect the events (these allocate for the returned vector).
-  std::vector<Detection> push(const float* samples, std::size_t count);
-  std::vector<Detection> push(const std::vector<float>& samples) { return push(samples.data(), samples.size()); }
-
-  // Ends the stream: flushes the resampler and the features' end padding and evaluates what is
-  // left; a stream shorter than one window is evaluated once on what it has. Call reset() to
-  // start a new stream.
-  template <class OnDetection>
-  void finish(OnDetection&& on_detection) {
-    finish_stream(&invoke<OnDetection>, &on_detection);
-  }
-  std::vector<Detection> finish();
+  // push(samples, count, on_detection) and finish(on_detection) (detail::DetectionStream): each
+  // event is passed to on_detection(const Detection&), in stream order, before the call returns;
+  // push(samples, count) and finish() return them instead. finish() flushes the resampler and
+  // the features' end padding and evaluates what is left; a stream shorter than one window is
+  // evaluated once on what it has. Call reset() to start a new stream.
 
   // Called after every evaluation, on the pushing thread, before the event it fires (if any) is
   // delivered; an empty callback stops the calls. Setting it allocates (std::function); the calls
@@ -143,11 +174,7 @@ class Detector {
   const std::vector<float>& scores() const;
 
  private:
-  using Sink = void (*)(void* context, const Detection& detection);
-  template <class F>
-  static void invoke(void* context, const Detection& detection) {
-    (*static_cast<std::remove_reference_t<F>*>(context))(detection);
-  }
+  friend class detail::DetectionStream<Detector>;
   void push_samples(const float* samples, std::size_t count, Sink sink, void* context);
   void push_samples(const std::int16_t* samples, std::size_t count, Sink sink, void* context);
   void finish_stream(Sink sink, void* context);

@@ -1,4 +1,5 @@
-// BC-ResNet inference: log-mel features in, class logits out.
+// BC-ResNet inference: log-mel features in, class logits out (per window, or per frame for a CTC
+// acoustic model).
 //
 // An Engine binds a Model to a compute backend and to memory planned once, at construction, for
 // up to max_batch inputs of up to max_frames frames. run() then does no heap allocation, so it
@@ -73,6 +74,13 @@ class Engine {
   // each item is a FeatureMatrix's values); logits: [batch][num_classes]. 1 <= batch <=
   // max_batch and 1 <= frames <= max_frames, else InvalidArgument. Allocates nothing.
   void run(const float* input, int batch, int frames, float* logits);
+
+  // The logits of every frame, for a CTC acoustic model (Model::is_ctc(); any model works):
+  // frame_logits is [batch][num_classes][frames]. Same input, limits and guarantees as run()
+  // (no allocation, identical for every thread count); run()'s logits are exactly the mean over
+  // frames of these, up to rounding. Frame t sees the frames within the network's receptive
+  // radius (58 for BC-ResNet) of t, zero-padded at the window's edges.
+  void run_frames(const float* input, int batch, int frames, float* frame_logits);
 
   // Multiply-adds of one item of `frames` frames (convolutions and the classifier), the
   // denominator of GFLOP/s figures: 2 * multiply_adds(frames) / seconds.

@@ -1,4 +1,5 @@
-// A trained BC-ResNet keyword-spotting model, as read from a libkws model file.
+// A trained BC-ResNet model, as read from a libkws model file: a keyword classifier, or a CTC
+// acoustic model over phonemes for open-vocabulary keywords (kws/spotter.hpp).
 //
 // The file is the safetensors layout: an 8-byte little-endian header length N, N bytes of UTF-8
 // JSON (tensor table + "__metadata__"), then raw little-endian float32 tensors. The tensors are
@@ -40,6 +41,15 @@ struct TensorView {
   }
 };
 
+// How a CTC model's tokens are made from text (the file's "phonemizer" metadata): e.g. engine
+// "espeak-ng", voice "en-us", notation "mnemonic" (espeak-ng's ASCII phoneme names, stress marks
+// removed). Empty fields for a classifier.
+struct PhonemizerSpec {
+  std::string engine;
+  std::string voice;
+  std::string notation;
+};
+
 class Model {
  public:
   // Reads and validates a model file. Throws FileError: io when it cannot be read, corrupt_data
@@ -48,8 +58,13 @@ class Model {
   // Same, from a complete model file in memory (copied; the buffer may be freed afterwards).
   static Model load(const void* data, std::size_t size);
 
-  // Architecture: "bcresnet" (the only one so far).
+  // Architecture: "bcresnet" (a classifier: one logit vector per window, for Classifier and
+  // Detector) or "bcresnet_ctc" (a CTC acoustic model over phoneme tokens with the same tensors:
+  // logits per frame, labels()[0] = "_blank_", for Spotter and transcribe()).
   const std::string& architecture() const;
+  bool is_ctc() const;  // architecture() == "bcresnet_ctc"
+  // A CTC model's phonemizer; empty fields for a classifier.
+  const PhonemizerSpec& phonemizer() const;
   // Width multiplier, one of 1, 1.5, 2, 3, 6, 8; base channels are int(8 * tau).
   float tau() const;
   int num_classes() const;

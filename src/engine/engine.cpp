@@ -92,7 +92,10 @@ struct Engine::Impl {
     // More lanes than items in the largest batch would never run.
     lanes.resize(std::size_t(std::min(options.threads, max_batch)));
     const std::vector<float> silence(plan.input_shape().size(), 0.0f);
-    std::vector<float> logits(plan.output_shape().size());
+    std::vector<float> logits(std::size_t(net.num_classes) * std::size_t(max_frames));
+    // The output the model's architecture is read with: per frame for a CTC model.
+    const detail::Output native = model.is_ctc() ? detail::Output::per_frame : detail::Output::pooled;
+    plan.reshape(max_frames, native);
     for (Lane& lane : lanes) {
       lane.kernels = detail::make_kernels(backend);
       lane.kernels->reserve(net, max_frames);
@@ -103,8 +106,8 @@ struct Engine::Impl {
     workers.emplace(lanes.size());
   }
 
-  void run(const float* input, int batch, int frames, float* logits) {
-    if (frames != plan.frames()) plan.reshape(frames);
+  void run(const float* input, int batch, int frames, detail::Output output, float* logits) {
+    if (frames != plan.frames() || output != plan.output()) plan.reshape(frames, output);
     const std::size_t item = plan.input_shape().size(), classes = plan.output_shape().size();
     // Lane k runs items k, k + lanes.size(), ...
     auto items = [&](std::size_t lane) {
@@ -117,10 +120,11 @@ struct Engine::Impl {
       workers->run(items);
   }
 
-  // One item through the plan: input [rows][frames] -> logits [num_classes].
+  // One item through the plan: input [rows][frames] -> logits [num_classes] (pooled) or
+  // [num_classes][frames] (per_frame).
   void forward(Lane& lane, const float* input, float* logits) {
     detail::Kernels& kernels = *lane.kernels;
-    kernels.begin_item(plan.frames());
+    kernels.begin_item(plan.frames(), plan.output());
     for (const Step& step : plan.steps()) {
       const float* in = step.in == Slot::item_input ? input : lane.buffer(step.in);
       float* out = step.out == Slot::item_logits ? logits : lane.buffer(step.out);
@@ -149,15 +153,27 @@ Engine::~Engine() = default;
 Engine::Engine(Engine&&) noexcept = default;
 Engine& Engine::operator=(Engine&&) noexcept = default;
 
+namespace {
+void check_run(const char* function, const float* input, int batch, int frames, const float* logits, int max_batch,
+               int max_frames) {
+  if (input == nullptr || logits == nullptr) throw InvalidArgument(std::string(function) + ": null input or logits");
+  if (batch < 1 || batch > max_batch)
+    throw InvalidArgument(std::string(function) + ": batch " + std::to_string(batch) + " outside [1, " +
+                          std::to_string(max_batch) + "]");
+  if (frames < 1 || frames > max_frames)
+    throw InvalidArgument(std::string(function) + ": frames " + std::to_string(frames) + " outside [1, " +
+                          std::to_string(max_frames) + "]");
+}
+}  // namespace
+
 void Engine::run(const float* input, int batch, int frames, float* logits) {
-  if (input == nullptr || logits == nullptr) throw InvalidArgument("Engine::run: null input or logits");
-  if (batch < 1 || batch > impl_->max_batch)
-    throw InvalidArgument("Engine::run: batch " + std::to_string(batch) + " outside [1, " +
-                          std::to_string(impl_->max_batch) + "]");
-  if (frames < 1 || frames > impl_->max_frames)
-    throw InvalidArgument("Engine::run: frames " + std::to_string(frames) + " outside [1, " +
-                          std::to_string(impl_->max_frames) + "]");
-  impl_->run(input, batch, frames, logits);
+  check_run("Engine::run", input, batch, frames, logits, impl_->max_batch, impl_->max_frames);
+  impl_->run(input, batch, frames, detail::Output::pooled, logits);
+}
+
+void Engine::run_frames(const float* input, int batch, int frames, float* frame_logits) {
+  check_run("Engine::run_frames", input, batch, frames, frame_logits, impl_->max_batch, impl_->max_frames);
+  impl_->run(input, batch, frames, detail::Output::per_frame, frame_logits);
 }
 
 std::size_t Engine::arena_bytes() const {

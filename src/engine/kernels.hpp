@@ -16,10 +16,14 @@ namespace kws::detail {
 class Kernels {
  public:
   virtual ~Kernels() = default;
-  // Called before each item with its frame count. A backend that builds per-shape state (oneDNN
-  // primitives) builds it during the first item of each frame count and reuses it after; the
-  // Engine runs one item of max_frames at construction, so that shape never builds in run().
-  virtual void begin_item(int frames) { (void)frames; }
+  // Called before each item with its frame count and output. A backend that builds per-shape
+  // state (oneDNN primitives) builds it during the first item of each (frames, output) and reuses
+  // it after; the Engine runs one item of max_frames at construction, with the output of the
+  // model's architecture, so that shape never builds in run().
+  virtual void begin_item(int frames, Output output) {
+    (void)frames;
+    (void)output;
+  }
   // Called once, at construction, before any item: a backend may size buffers for `net` at up to
   // max_frames frames here, so that the calls below need no allocation.
   virtual void reserve(const Network& net, int max_frames) {

@@ -112,9 +112,10 @@ class OneDnnKernels final : public Kernels {
     return (scratchpad_.size() + stage_in_.size() + stage_out_.size()) * sizeof(float);
   }
 
-  void begin_item(int frames) override {
-    auto found = plans_.find(frames);
-    if (found == plans_.end()) found = plans_.emplace(frames, Plan{}).first;  // first item of this frame count
+  void begin_item(int frames, Output output) override {
+    const std::pair<int, Output> shape{frames, output};
+    auto found = plans_.find(shape);
+    if (found == plans_.end()) found = plans_.emplace(shape, Plan{}).first;  // first item of this shape
     plan_ = &found->second;
     cursor_ = 0;
   }
@@ -301,7 +302,7 @@ class OneDnnKernels final : public Kernels {
 
   dnnl::engine engine_;
   dnnl::stream stream_;
-  std::map<int, Plan> plans_;  // by frame count
+  std::map<std::pair<int, Output>, Plan> plans_;  // by frame count and output
   Plan* plan_ = nullptr;
   std::size_t cursor_ = 0;
   std::vector<float> scratchpad_, stage_in_, stage_out_;

@@ -73,7 +73,7 @@ Network build_network(const Model& model) {
   net.input_rows = kInputRows;
   net.num_classes = model.num_classes();
 
-  net.head = depthwise(model, "cnn_head.0.weight", 5, 5, 2, 2, 2, 1, Activation::relu);
+  net.head = depthwise(model, "cnn_head.0.weight", 5, 5, 2, 2, kHeadTemporalRadius, 1, Activation::relu);
   net.head.shared_input = true;
   fold(net.head.weight, net.head.bias, batch_norm(model, "cnn_head.1"));
 
@@ -105,7 +105,7 @@ Network build_network(const Model& model) {
     }
   }
 
-  net.classifier_dw = depthwise(model, "classifier.0.weight", 5, 5, 1, 0, 2, 1, Activation::none);
+  net.classifier_dw = depthwise(model, "classifier.0.weight", 5, 5, 1, 0, kClassifierTemporalRadius, 1, Activation::none);
   net.classifier_pw = pointwise(model, "classifier.1.weight", Activation::relu);
   fold(net.classifier_pw.weight, net.classifier_pw.bias, batch_norm(model, "classifier.2"));
   net.output = pointwise(model, "classifier.5.weight", Activation::none);

@@ -34,6 +34,11 @@ using Floats = std::vector<float, AlignedAllocator<float>>;
 
 enum class Activation { none, relu, silu };
 
+// What a forward pass writes to an item's logits: the classifier's [num_classes] (the output 1x1
+// on the time-pooled vector), or a CTC model's [num_classes][frames] (the same 1x1 on every
+// frame; its mean over frames is the pooled logits, the 1x1 being linear).
+enum class Output { pooled, per_frame };
+
 // Depthwise 2-D convolution on [C][H][W] (one filter per channel), or, with shared_input, C
 // filters over a single input channel (the 1 -> C head). Covers the head (5x5, stride 2 over
 // frequency), the frequency (3x1) and temporal (1x3, dilated) block convolutions and the 5x5

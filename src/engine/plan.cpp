@@ -25,7 +25,11 @@ std::uint64_t Step::multiply_adds() const {
   return 0;
 }
 
-Plan::Plan(const Network& net, int frames) : net_(&net) { reshape(frames); }
+Plan::Plan(const Network& net, int frames, Output output) : net_(&net) {
+  // At most: the head, five steps per block, the classifier's four.
+  steps_.reserve(1 + 5 * net.blocks.size() + 4);
+  reshape(frames, output);
+}
 
 Step& Plan::add(Operation operation, Slot in, const Shape& in_shape, Slot out, const Shape& out_shape) {
   Step& step = steps_.emplace_back();
@@ -60,10 +64,11 @@ Shape Plan::add_frequency_subspectral(const Block& block, Slot in, const Shape& 
   return out_shape;
 }
 
-void Plan::reshape(int frames) {
+void Plan::reshape(int frames, Output output) {
   if (net_ == nullptr) throw Error(ErrorCode::internal, "Plan::reshape on a plan without a network");
   const Network& net = *net_;
   frames_ = frames;
+  output_ = output;
   steps_.clear();
 
   Shape x = add_depthwise(net.head, Slot::item_input, {1, net.input_rows, frames}, Slot::plane0);
@@ -94,6 +99,10 @@ void Plan::reshape(int frames) {
 
   x = add_depthwise(net.classifier_dw, Slot::plane0, x, Slot::plane1);
   x = add_pointwise(net.classifier_pw, Slot::plane1, x, Slot::plane2);
+  if (output == Output::per_frame) {
+    add_pointwise(net.output, Slot::plane2, x, Slot::item_logits);  // [num_classes][1][frames]
+    return;
+  }
   const Shape pooled = add(Operation::time_pool, Slot::plane2, x, Slot::vector0, {x.channels, 1, 1}).out_shape;
   add_pointwise(net.output, Slot::vector0, pooled, Slot::item_logits);
 }

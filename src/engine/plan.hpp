@@ -58,13 +58,15 @@ class Plan {
  public:
   Plan() = default;
   // `net` must outlive the plan: steps point at its layers.
-  Plan(const Network& net, int frames);
+  Plan(const Network& net, int frames, Output output = Output::pooled);
 
-  // Rebuilds the steps for another frame count. Allocates nothing after the first build: the
-  // number of steps does not depend on the frame count.
-  void reshape(int frames);
+  // Rebuilds the steps for another frame count or output. Allocates nothing: the number of steps
+  // does not depend on the frame count, and the constructor reserves room for the longer, pooled
+  // list (per_frame has no time_pool).
+  void reshape(int frames, Output output = Output::pooled);
 
   int frames() const { return frames_; }
+  Output output() const { return output_; }
   const std::vector<Step>& steps() const { return steps_; }
   const Shape& input_shape() const { return steps_.front().in_shape; }
   const Shape& output_shape() const { return steps_.back().out_shape; }
@@ -86,6 +88,7 @@ class Plan {
 
   const Network* net_ = nullptr;
   int frames_ = 0;
+  Output output_ = Output::pooled;
   std::vector<Step> steps_;
 };
 

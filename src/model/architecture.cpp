@@ -1,11 +1,24 @@
 #include "model/architecture.hpp"
 
+#include "kws/error.hpp"
+#include "kws/model.hpp"
+
 namespace kws::detail {
 
 std::array<int, 6> stage_channels(float tau) {
   const int b = int(8.0f * tau);
   // int(1.5 b) and int(2.5 b) as Python computes them; exact for every supported b.
   return {2 * b, b, b * 3 / 2, 2 * b, b * 5 / 2, 4 * b};
+}
+
+void require_model_kind(const Model& model, bool ctc, const std::string& user) {
+  if (model.is_ctc() == ctc) return;
+  if (ctc)
+    throw InvalidArgument(user + " needs a CTC model (architecture \"" + kCtcArchitecture + "\"), but this model is a "
+                          "classifier (\"" + model.architecture() + "\"): use kws::Detector or kws::Classifier");
+  throw InvalidArgument(user + " needs a classifier model (architecture \"" + kClassifierArchitecture +
+                        "\"), but this model is a CTC acoustic model (\"" + model.architecture() +
+                        "\"): use kws::Spotter or kws::transcribe");
 }
 
 std::string block_prefix(int stage, int block) {

@@ -1,5 +1,6 @@
 // Model file reader: validates the whole file, then copies the tensors into one float block.
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
@@ -65,6 +66,8 @@ int parse_positive_int(const std::string& key, const std::string& text) {
 namespace detail {
 struct ModelData {
   std::string architecture;
+  bool ctc = false;
+  PhonemizerSpec phonemizer;
   float tau = 0.0f;
   int num_classes = 0;
   std::vector<std::string> labels;
@@ -88,6 +91,35 @@ Model::Model(std::shared_ptr<const detail::ModelData> impl) : impl_(std::move(im
 
 namespace {
 
+// The CTC rules (MODEL_FORMAT.md, version 2): labels[0] is the blank, the others are phoneme
+// tokens the keyword search matches exactly, and the phonemizer says how text becomes them.
+void parse_ctc_metadata(const std::string& phonemizer, detail::ModelData& model) {
+  if (model.labels.size() < 2 || model.labels[0] != detail::kBlankLabel)
+    corrupt(std::string("a CTC model's first label must be the blank \"") + detail::kBlankLabel +
+            "\", followed by at least one token");
+  for (std::size_t i = 1; i < model.labels.size(); ++i) {
+    const std::string& token = model.labels[i];
+    if (std::any_of(token.begin(), token.end(), [](unsigned char ch) { return std::isspace(ch) != 0; }))
+      corrupt("CTC token \"" + token + "\" contains whitespace (tokens are separated by spaces in keywords)");
+  }
+  json spec;
+  try {
+    spec = json::parse(phonemizer);
+  } catch (const json::exception& error) {
+    corrupt(std::string("metadata phonemizer is not valid JSON: ") + error.what());
+  }
+  if (!spec.is_object()) corrupt("metadata phonemizer must be a JSON object");
+  auto field = [&](const char* key) {
+    const auto it = spec.find(key);
+    if (it == spec.end() || !it->is_string() || it->get<std::string>().empty())
+      corrupt(std::string("metadata phonemizer needs a non-empty string \"") + key + "\"");
+    return it->get<std::string>();
+  };
+  model.phonemizer.engine = field("engine");
+  model.phonemizer.voice = field("voice");
+  model.phonemizer.notation = field("notation");
+}
+
 void parse_metadata(const json& header, detail::ModelData& model) {
   const auto found = header.find("__metadata__");
   if (found == header.end()) corrupt("header has no __metadata__ (not a libkws model file)");
@@ -104,11 +136,17 @@ void parse_metadata(const json& header, detail::ModelData& model) {
   // Identity first: a file of another format or a newer version gets a clear "unsupported".
   if (const std::string format = get("format"); format != "libkws")
     unsupported("format \"" + format + "\" is not a libkws model file (expected \"libkws\")");
-  if (const std::string version = get("format_version"); version != "1")
-    unsupported("format_version \"" + version + "\" is not supported (this libkws reads version 1)");
+  const std::string version = get("format_version");
+  if (version != "1" && version != "2")
+    unsupported("format_version \"" + version + "\" is not supported (this libkws reads versions 1 and 2)");
   model.architecture = get("architecture");
-  if (model.architecture != "bcresnet")
-    unsupported("architecture \"" + model.architecture + "\" is not supported (expected \"bcresnet\")");
+  if (model.architecture != detail::kClassifierArchitecture && model.architecture != detail::kCtcArchitecture)
+    unsupported("architecture \"" + model.architecture + "\" is not supported (expected \"" +
+                detail::kClassifierArchitecture + "\" or \"" + detail::kCtcArchitecture + "\")");
+  model.ctc = model.architecture == detail::kCtcArchitecture;
+  // Version 1 readers know only classifiers, so a CTC model must say it needs version 2.
+  if (model.ctc && version != "2")
+    corrupt("architecture \"" + model.architecture + "\" needs format_version \"2\", got \"" + version + "\"");
 
   const std::string tau = get("tau");
   const auto known = std::find_if(detail::kTauNames.begin(), detail::kTauNames.end(),
@@ -159,7 +197,10 @@ void parse_metadata(const json& header, detail::ModelData& model) {
     corrupt("metadata bn_eps must be a small positive number, got \"" + eps + "\"");
   model.bn_eps = float(eps_value);
 
+  if (model.ctc) parse_ctc_metadata(get("phonemizer"), model);
+
   if (meta.contains("thresholds")) {
+    if (model.ctc) corrupt("metadata thresholds is for classifiers; a CTC model's keywords bring their own");
     json thresholds;
     try {
       thresholds = json::parse(get("thresholds"));
@@ -343,6 +384,8 @@ Model Model::load(const std::string& path) {
 }
 
 const std::string& Model::architecture() const { return impl_->architecture; }
+bool Model::is_ctc() const { return impl_->ctc; }
+const PhonemizerSpec& Model::phonemizer() const { return impl_->phonemizer; }
 float Model::tau() const { return impl_->tau; }
 int Model::num_classes() const { return impl_->num_classes; }
 const std::vector<std::string>& Model::labels() const { return impl_->labels; }

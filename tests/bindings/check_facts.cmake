@@ -11,6 +11,10 @@
 #   loader limits   src/model/model_file.cpp          -> kws_training/modelfile.py MAX_INPUT_FRAMES,
 #                                                        MAX_WEIGHT_MAGNITUDE
 #   sample rates    include/kws/limits.h              -> kws_training/features.py SAMPLE_RATE_RANGE
+#   CTC model       src/model/architecture.hpp        -> kws_training/modelfile.py CTC_ARCHITECTURE,
+#                   (kCtcArchitecture, kBlankLabel)       BLANK_LABEL
+#   phonemizer      kws_training/recipe/phonetics.py  -> src/spotter/phonemizer.cpp kNotPhonemes
+#                   NOT_PHONEMES (the rule)
 # Inputs: -DSOURCE=<repository root> -DVERSION=<project version> -DABI=<KWS_ABI_VERSION>.
 set(errors "")
 function(expect_equal actual expected message)
@@ -32,6 +36,9 @@ file(READ "${SOURCE}/training/kws_training/modelfile.py" modelfile_py)
 file(READ "${SOURCE}/src/model/model_file.cpp" model_file_cpp)
 file(READ "${SOURCE}/training/kws_training/features.py" features_py)
 file(READ "${SOURCE}/include/kws/limits.h" limits_h)
+file(READ "${SOURCE}/src/model/architecture.hpp" architecture_hpp)
+file(READ "${SOURCE}/training/kws_training/recipe/phonetics.py" phonetics_py)
+file(READ "${SOURCE}/src/spotter/phonemizer.cpp" phonemizer_cpp)
 
 string(REGEX MATCH "\nversion = \"([^\"]*)\"" _ "${pyproject}")
 expect_equal("${CMAKE_MATCH_1}" "${VERSION}" "pyproject.toml version \"${CMAKE_MATCH_1}\" != project version ${VERSION}")
@@ -123,6 +130,32 @@ function(expect_same_limit cpp_name suffix py_name)
 endfunction()
 expect_same_limit(kMaxInputFrames "" MAX_INPUT_FRAMES)
 expect_same_limit(kMaxWeightMagnitude "f" MAX_WEIGHT_MAGNITUDE)
+
+foreach(pair "kCtcArchitecture|CTC_ARCHITECTURE" "kBlankLabel|BLANK_LABEL")
+  string(REPLACE "|" ";" names "${pair}")
+  list(GET names 0 cpp_name)
+  list(GET names 1 python_name)
+  string(REGEX MATCH "${cpp_name} = \"([^\"]*)\"" _ "${architecture_hpp}")
+  set(cpp_value "${CMAKE_MATCH_1}")
+  string(REGEX MATCH "\n${python_name} = \"([^\"]*)\"" _ "${modelfile_py}")
+  expect_equal("${CMAKE_MATCH_1}" "${cpp_value}"
+               "modelfile.py ${python_name} \"${CMAKE_MATCH_1}\" != architecture.hpp ${cpp_name} \"${cpp_value}\"")
+  if(cpp_value STREQUAL "")
+    set(errors "${errors}  architecture.hpp has no ${cpp_name}\n")
+  endif()
+endforeach()
+
+string(REGEX MATCH "\nNOT_PHONEMES = frozenset\\({([^}]*)}\\)" _ "${phonetics_py}")
+string(REGEX MATCHALL "\"[^\"]*\"" python_marks "${CMAKE_MATCH_1}")
+string(REGEX MATCH "kNotPhonemes = {([^}]*)}" _ "${phonemizer_cpp}")
+string(REGEX MATCHALL "\"[^\"]*\"" cpp_marks "${CMAKE_MATCH_1}")
+list(SORT python_marks)
+list(SORT cpp_marks)
+expect_equal("${cpp_marks}" "${python_marks}"
+             "phonemizer.cpp kNotPhonemes ${cpp_marks} != phonetics.py NOT_PHONEMES ${python_marks}")
+if(python_marks STREQUAL "")
+  set(errors "${errors}  phonetics.py has no NOT_PHONEMES\n")
+endif()
 
 string(REGEX MATCH "#define KWS_MIN_SAMPLE_RATE ([0-9]+)" _ "${limits_h}")
 set(rates "(${CMAKE_MATCH_1}, ")

@@ -1,5 +1,5 @@
 /* The C API from C: loading, queries, features, classification (one call and the classifier
- * handle), the detector (queue and callback), version, parameter-struct sizes, and misuse (NULL handles and buffers, bad values,
+ * handle), the detector (queue and callback), the spotter and kws_transcribe, version, parameter-struct sizes, and misuse (NULL handles and buffers, bad values,
  * corrupt models), which must give error codes and messages, never a crash. */
 #include <math.h>
 #include <stdio.h>
@@ -502,6 +502,158 @@ static void test_non_finite_samples_and_impossible_counts(kws_model* model) {
   free(clip);
 }
 
+static const char* ctc_model_path(void) { return KWS_TEST_SOURCE_DIR "/model/golden/ctc/phonemes_tau1.kws"; }
+
+/* The spotter and kws_transcribe on the random-weight CTC model: a keyword made of the first
+ * tokens of the clip's own transcript is the best path there, so it fires. */
+static void test_spotter(kws_model* classifier) {
+  kws_model* model = NULL;
+  float* audio = noise(16000 * 4, 11, 0.4f);
+  int16_t* pcm = (int16_t*)malloc(16000 * 4 * sizeof(int16_t));
+  char text[4096], first[64];
+  size_t length = 0, count = 0, n, i, spaces = 0;
+  kws_spotter_params params;
+  kws_keyword keywords[2];
+  kws_spotter* spotter = NULL;
+  kws_detection event;
+  int32_t available = 0, is_ctc = -1;
+  int64_t pushed = 0;
+  const char* name = NULL;
+  const char* phonemes = NULL;
+  float scores[64];
+  callback_state state = {0, 0, 0, 1};
+
+  CHECK(kws_model_load(ctc_model_path(), &model) == KWS_OK);
+  CHECK(kws_model_is_ctc(model, &is_ctc) == KWS_OK && is_ctc == 1);
+  CHECK(kws_model_is_ctc(classifier, &is_ctc) == KWS_OK && is_ctc == 0);
+  CHECK(kws_model_is_ctc(NULL, &is_ctc) == KWS_ERROR_INVALID_ARGUMENT);
+
+  /* kws_transcribe: the size protocol of the C API. */
+  CHECK(kws_transcribe(model, audio, 16000 * 4, 16000, NULL, NULL, 0, &length) == KWS_OK && length > 0);
+  CHECK(kws_transcribe(model, audio, 16000 * 4, 16000, NULL, text, length, &n) == KWS_ERROR_BUFFER_TOO_SMALL);
+  CHECK(n == length);
+  CHECK(kws_transcribe(model, audio, 16000 * 4, 16000, NULL, text, sizeof text, &n) == KWS_OK && n == length);
+  CHECK(strlen(text) == length);
+  CHECK(kws_transcribe(classifier, audio, 16000, 16000, NULL, text, sizeof text, &n) == KWS_ERROR_INVALID_ARGUMENT);
+  CHECK(strstr(kws_last_error(), "CTC model") != NULL);
+  CHECK(kws_transcribe(model, audio, 0, 16000, NULL, text, sizeof text, &n) == KWS_ERROR_INVALID_ARGUMENT);
+  CHECK(kws_transcribe(NULL, audio, 16000, 16000, NULL, text, sizeof text, &n) == KWS_ERROR_INVALID_ARGUMENT);
+  /* The first three tokens of the transcript. */
+  for (i = 0; text[i] != '\0' && i + 1 < sizeof first; ++i) {
+    if (text[i] == ' ' && ++spaces == 3) break;
+    first[i] = text[i];
+  }
+  first[i] = '\0';
+  CHECK(spaces == 3);
+
+  kws_spotter_params_init(&params);
+  CHECK(params.size == sizeof params && params.default_threshold > 0.0f && params.callback == NULL);
+  kws_keyword_init(&keywords[0]);
+  CHECK(keywords[0].size == sizeof(kws_keyword) && keywords[0].text == NULL && keywords[0].threshold == 0.0f);
+  keywords[0].phonemes = first;
+  keywords[0].name = "first";
+  keywords[0].threshold = 0.9f;
+  kws_keyword_init(&keywords[1]);
+  keywords[1].phonemes = "k @ m p j u: t# 3";
+  CHECK(kws_spotter_create(model, keywords, 2, &params, &spotter) == KWS_OK);
+  CHECK(kws_spotter_num_keywords(spotter, &count) == KWS_OK && count == 2);
+  CHECK(kws_spotter_keyword(spotter, 0, &name, &phonemes) == KWS_OK && strcmp(name, "first") == 0);
+  CHECK(strcmp(phonemes, first) == 0);
+  CHECK(kws_spotter_keyword(spotter, 1, &name, NULL) == KWS_OK && strcmp(name, "k @ m p j u: t# 3") == 0);
+  CHECK(kws_spotter_keyword(spotter, 2, &name, NULL) == KWS_ERROR_INVALID_ARGUMENT);
+  for (i = 0; i < 16000 * 4; i += 1234) {
+    n = 16000 * 4 - i < 1234 ? 16000 * 4 - i : 1234;
+    CHECK(kws_spotter_push(spotter, audio + i, n) == KWS_OK);
+  }
+  CHECK(kws_spotter_push(spotter, NULL, 0) == KWS_OK);
+  CHECK(kws_spotter_finish(spotter) == KWS_OK);
+  CHECK(kws_spotter_samples_pushed(spotter, &pushed) == KWS_OK && pushed == 16000 * 4);
+  CHECK(kws_spotter_pending(spotter, &count) == KWS_OK && count >= 1);
+  event.size = sizeof event;
+  n = 0;
+  while (kws_spotter_next(spotter, &event, &available) == KWS_OK && available) {
+    if (event.label_index == 0) {
+      ++n;
+      CHECK(strcmp(event.label, "first") == 0);
+      CHECK(event.score >= 0.9f && event.score <= 1.0f);
+      CHECK(event.start_sample >= 0 && event.end_sample > event.start_sample);
+    }
+  }
+  CHECK(n >= 1);
+  CHECK(kws_spotter_push(spotter, audio, 10) == KWS_ERROR_INVALID_ARGUMENT); /* after finish */
+  CHECK(kws_spotter_reset(spotter) == KWS_OK);
+  /* int16, all at once: the events of the same samples. */
+  for (i = 0; i < 16000 * 4; ++i) pcm[i] = (int16_t)(audio[i] * 32767.0f);
+  CHECK(kws_spotter_push_s16(spotter, pcm, 16000 * 4) == KWS_OK);
+  CHECK(kws_spotter_finish(spotter) == KWS_OK);
+  CHECK(kws_spotter_pending(spotter, &count) == KWS_OK && count >= 1);
+  kws_spotter_free(spotter);
+  spotter = NULL;
+
+  /* A callback instead of the queue. */
+  params.callback = on_detection;
+  params.user_data = &state;
+  CHECK(kws_spotter_create(model, keywords, 1, &params, &spotter) == KWS_OK);
+  CHECK(kws_spotter_push(spotter, audio, 16000 * 4) == KWS_OK && kws_spotter_finish(spotter) == KWS_OK);
+  CHECK(state.count >= 1 && state.ordered == 1);
+  CHECK(kws_spotter_pending(spotter, &count) == KWS_OK && count == 0);
+  kws_spotter_free(spotter);
+  spotter = NULL;
+  params.callback = NULL;
+
+  /* Misuse: NULL handles and arguments, bad keywords, the wrong kind of model. */
+  CHECK(kws_spotter_create(NULL, keywords, 1, &params, &spotter) == KWS_ERROR_INVALID_ARGUMENT);
+  CHECK(kws_spotter_create(model, NULL, 1, &params, &spotter) == KWS_ERROR_INVALID_ARGUMENT);
+  CHECK(kws_spotter_create(model, keywords, 1, &params, NULL) == KWS_ERROR_INVALID_ARGUMENT);
+  CHECK(kws_spotter_create(model, keywords, 0, &params, &spotter) == KWS_ERROR_INVALID_ARGUMENT);
+  CHECK(strstr(kws_last_error(), "no keywords") != NULL);
+  CHECK(kws_spotter_create(classifier, keywords, 1, &params, &spotter) == KWS_ERROR_INVALID_ARGUMENT);
+  CHECK(strstr(kws_last_error(), "CTC model") != NULL);
+  keywords[1].phonemes = "k @ QQ";
+  CHECK(kws_spotter_create(model, keywords, 2, &params, &spotter) == KWS_ERROR_INVALID_ARGUMENT);
+  CHECK(strstr(kws_last_error(), "QQ") != NULL && strstr(kws_last_error(), "the model's tokens") != NULL);
+  keywords[1].phonemes = NULL;
+  CHECK(kws_spotter_create(model, keywords, 2, &params, &spotter) == KWS_ERROR_INVALID_ARGUMENT);
+  CHECK(strstr(kws_last_error(), "exactly one of text and phonemes") != NULL);
+  keywords[1].text = "computer";
+  if (kws_spotter_create(model, keywords, 2, &params, &spotter) == KWS_OK) {
+    CHECK(kws_spotter_keyword(spotter, 1, &name, &phonemes) == KWS_OK && strcmp(name, "computer") == 0);
+    CHECK(strcmp(phonemes, "k @ m p j u: t# 3") == 0);
+    kws_spotter_free(spotter);
+  } else {
+    CHECK(strstr(kws_last_error(), "libespeak-ng") != NULL); /* built without it */
+  }
+  keywords[1].size = sizeof(kws_keyword) + 8; /* from a newer kws.h */
+  CHECK(kws_spotter_create(model, keywords, 2, &params, &spotter) == KWS_ERROR_INVALID_ARGUMENT);
+  keywords[1].size = sizeof(kws_keyword);
+  keywords[1].threshold = 1.5f;
+  CHECK(kws_spotter_create(model, keywords, 2, &params, &spotter) == KWS_ERROR_INVALID_ARGUMENT);
+  params.window_frames = 100;
+  CHECK(kws_spotter_create(model, keywords, 1, &params, &spotter) == KWS_ERROR_INVALID_ARGUMENT);
+  CHECK(strstr(kws_last_error(), "receptive radius") != NULL);
+  CHECK(kws_spotter_push(NULL, audio, 10) == KWS_ERROR_INVALID_ARGUMENT);
+  CHECK(kws_spotter_push_s16(NULL, pcm, 10) == KWS_ERROR_INVALID_ARGUMENT);
+  CHECK(kws_spotter_finish(NULL) == KWS_ERROR_INVALID_ARGUMENT);
+  CHECK(kws_spotter_reset(NULL) == KWS_ERROR_INVALID_ARGUMENT);
+  CHECK(kws_spotter_pending(NULL, &count) == KWS_ERROR_INVALID_ARGUMENT);
+  CHECK(kws_spotter_next(NULL, &event, &available) == KWS_ERROR_INVALID_ARGUMENT);
+  CHECK(kws_spotter_num_keywords(NULL, &count) == KWS_ERROR_INVALID_ARGUMENT);
+  CHECK(kws_spotter_samples_pushed(NULL, &pushed) == KWS_ERROR_INVALID_ARGUMENT);
+  kws_spotter_free(NULL);
+  /* The classifier APIs refuse the CTC model. */
+  {
+    kws_detector* detector = NULL;
+    kws_classifier* cls = NULL;
+    CHECK(kws_detector_create(model, NULL, &detector) == KWS_ERROR_INVALID_ARGUMENT);
+    CHECK(strstr(kws_last_error(), "kws::Spotter") != NULL);
+    CHECK(kws_classifier_create(model, NULL, &cls) == KWS_ERROR_INVALID_ARGUMENT);
+    CHECK(kws_classify(model, audio, 16000, 16000, NULL, scores, 64, NULL) == KWS_ERROR_INVALID_ARGUMENT);
+  }
+  kws_model_free(model);
+  free(pcm);
+  free(audio);
+}
+
 int main(void) {
   kws_model* model = NULL;
   test_version();
@@ -516,6 +668,7 @@ int main(void) {
   test_event_policy(model);
   test_misuse(model);
   test_non_finite_samples_and_impossible_counts(model);
+  test_spotter(model);
   kws_model_free(model);
   printf("%d checks, %d failed\n", checks, failures);
   return failures == 0 ? 0 : 1;

@@ -1,9 +1,10 @@
 // Thread safety as kws.h documents it: one model shared read-only by many threads, each with its
-// own detectors and classifiers; concurrent create/free and classify on the shared model. Run under TSan by the
+// own detectors, classifiers and spotters; concurrent create/free and classify on the shared model. Run under TSan by the
 // tsan preset. Uses only the C API.
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -135,5 +136,66 @@ TEST_CASE("8 threads with a classifier each over one shared model agree with kws
   }
   for (auto& thread : threads) thread.join();
   CHECK(failures.load() == 0);
+  kws_model_free(model);
+}
+
+namespace {
+
+std::vector<Event> spot(const kws_model* model, const kws_keyword* keywords, std::size_t count,
+                        const std::vector<float>& signal, std::size_t chunk) {
+  kws_spotter* spotter = nullptr;
+  REQUIRE(kws_spotter_create(model, keywords, count, nullptr, &spotter) == KWS_OK);
+  for (std::size_t at = 0; at < signal.size(); at += chunk)
+    REQUIRE(kws_spotter_push(spotter, signal.data() + at, std::min(chunk, signal.size() - at)) == KWS_OK);
+  REQUIRE(kws_spotter_finish(spotter) == KWS_OK);
+  std::vector<Event> events;
+  kws_detection d;
+  d.size = sizeof d;
+  int32_t available = 0;
+  while (kws_spotter_next(spotter, &d, &available) == KWS_OK && available)
+    events.push_back({d.label_index, d.score, d.start_sample, d.end_sample});
+  kws_spotter_free(spotter);
+  return events;
+}
+
+}  // namespace
+
+TEST_CASE("4 threads with their own spotters over one shared CTC model agree with one thread") {
+  const std::string path = (kws::test::source_dir() / "model" / "golden" / "ctc" / "phonemes_tau1.kws").string();
+  kws_model* model = nullptr;
+  REQUIRE(kws_model_load(path.c_str(), &model) == KWS_OK);
+  const std::vector<float> signal = kws::test::random_signal(16000 * 4, 7, 0.4f);
+  // Keywords from the signal's own transcript: three tokens from every fourth.
+  std::vector<char> text(8192);
+  std::size_t length = 0;
+  REQUIRE(kws_transcribe(model, signal.data(), signal.size(), 16000, nullptr, text.data(), text.size(), &length) ==
+          KWS_OK);
+  std::vector<std::string> tokens;
+  std::string token;
+  for (const char ch : std::string(text.data(), length) + " ") {
+    if (ch == ' ') {
+      tokens.push_back(token);
+      token.clear();
+    } else {
+      token += ch;
+    }
+  }
+  std::vector<std::string> phrases;
+  for (std::size_t i = 0; i + 3 <= tokens.size(); i += 4) phrases.push_back(tokens[i] + " " + tokens[i + 1] + " " + tokens[i + 2]);
+  REQUIRE(phrases.size() >= 2);
+  std::vector<kws_keyword> keywords(phrases.size());
+  for (std::size_t k = 0; k < phrases.size(); ++k) {
+    kws_keyword_init(&keywords[k]);
+    keywords[k].phonemes = phrases[k].c_str();
+    keywords[k].threshold = 0.9f;
+  }
+  const std::vector<Event> expected = spot(model, keywords.data(), keywords.size(), signal, signal.size());
+  CHECK(!expected.empty());
+  std::vector<std::vector<Event>> got(4);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] { got[std::size_t(t)] = spot(model, keywords.data(), keywords.size(), signal, 500 + 333 * std::size_t(t)); });
+  for (auto& thread : threads) thread.join();
+  for (int t = 0; t < 4; ++t) CHECK(got[std::size_t(t)] == expected);
   kws_model_free(model);
 }

@@ -68,7 +68,7 @@ void compare_with_reference(const std::string& what, std::size_t out_size, int f
   const float unwritten = std::numeric_limits<float>::quiet_NaN();
   std::vector<float> expected(out_size, unwritten);
   const std::unique_ptr<Kernels> reference = kws::detail::make_kernels(kws::Backend::reference);
-  reference->begin_item(frames);
+  reference->begin_item(frames, kws::detail::Output::pooled);
   run(*reference, expected.data());
   float scale = 1.0f;
   for (float v : expected) scale = std::max(scale, std::fabs(v));
@@ -79,7 +79,7 @@ void compare_with_reference(const std::string& what, std::size_t out_size, int f
     kernels->reserve(reserve_for, frames);
     for (int round = 0; round < 2; ++round) {
       std::vector<float> got(out_size, unwritten);
-      kernels->begin_item(frames);
+      kernels->begin_item(frames, kws::detail::Output::pooled);
       run(*kernels, got.data());
       const float diff = kws::test::max_abs_difference(expected.data(), got.data(), out_size);
       INFO(std::string(kws::backend_name(backend)) << ", " << what << ", round " << round << ": max |diff| "

@@ -1,9 +1,11 @@
 // libFuzzer target: the C API's buffer entry points (classify, features, detector push of float
-// and int16 PCM, audio from memory) fed arbitrary samples, rates, chunkings and parameters,
+// and int16 PCM, the spotter with fuzzed keyword tokens and PCM, audio from memory) fed arbitrary samples, rates, chunkings and parameters,
 // including NaN/Inf samples and hostile sizes. Every call must return a status; none may crash.
 #include <cstddef>
 #include <cstdint>
+#include <algorithm>
 #include <cstring>
+#include <string>
 #include <vector>
 
 #include "kws.h"
@@ -88,6 +90,38 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     int32_t file_rate = 0;
     if (kws_audio_read_memory(data, size, (mode & 0x40) ? 16000 : 0, &samples, &count, &file_rate) == KWS_OK)
       kws_audio_free(samples);
+  } else if (mode & 0x40) {  // spotter on the CTC model: fuzzed keyword tokens, then PCM
+    static kws_model* ctc = [] {
+      kws_model* m = nullptr;
+      if (kws_model_load(KWS_FUZZ_CTC_MODEL, &m) != KWS_OK) __builtin_trap();
+      return m;
+    }();
+    const std::size_t text_length = std::min<std::size_t>(size, chunk % 24);
+    const std::string tokens(reinterpret_cast<const char*>(data), text_length);
+    data += text_length;
+    size -= text_length;
+    kws_keyword keyword;
+    kws_keyword_init(&keyword);
+    keyword.phonemes = tokens.c_str();  // mostly unknown tokens (or an embedded NUL): refused
+    keyword.threshold = 0.01f;
+    kws_spotter* spotter = nullptr;
+    if (kws_spotter_create(ctc, &keyword, 1, nullptr, &spotter) != KWS_OK) {
+      keyword.phonemes = "k @ m";
+      if (kws_spotter_create(ctc, &keyword, 1, nullptr, &spotter) != KWS_OK) __builtin_trap();
+    }
+    std::vector<float> samples(size / sizeof(float));
+    if (!samples.empty()) std::memcpy(samples.data(), data, samples.size() * sizeof(float));
+    const std::size_t step = 1 + chunk % 4096;
+    for (std::size_t at = 0; at < samples.size(); at += step)
+      kws_spotter_push(spotter, samples.data() + at, std::min(step, samples.size() - at));
+    kws_spotter_finish(spotter);
+    kws_detection event;
+    event.size = sizeof event;
+    int32_t available = 0;
+    while (kws_spotter_next(spotter, &event, &available) == KWS_OK && available) {
+      if (event.label == nullptr || event.end_sample < event.start_sample) __builtin_trap();
+    }
+    kws_spotter_free(spotter);
   } else {  // model from memory via the C API
     kws_model* loaded = nullptr;
     if (kws_model_load_memory(data, size, &loaded) == KWS_OK) kws_model_free(loaded);

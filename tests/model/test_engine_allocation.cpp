@@ -52,6 +52,33 @@ TEST_CASE("run() allocates nothing after construction") {
   }
 }
 
+TEST_CASE("run_frames() allocates nothing after construction") {
+  const std::string path = (kws::test::source_dir() / "model" / "golden" / "ctc" / "phonemes_tau1.kws").string();
+  const kws::Model model = kws::Model::load(path);
+  for (kws::Backend backend : {kws::Backend::reference, kws::Backend::eigen}) {
+    if (!kws::backend_available(backend)) continue;
+    for (int threads : {1, 2}) {
+      CAPTURE(std::string(kws::backend_name(backend)));
+      CAPTURE(threads);
+      kws::EngineOptions options;
+      options.backend = backend;
+      options.max_batch = 3;
+      options.max_frames = 150;
+      options.threads = threads;
+      kws::Engine engine(model, options);
+      const std::vector<float> input = kws::test::random_signal(3 * 40 * 150, 5, 3.0f);
+      std::vector<float> logits(3 * std::size_t(model.num_classes()) * 150);
+      const std::size_t before = allocations.load();
+      for (int frames : {150, 117, 9, 150}) {
+        for (int batch = 1; batch <= 3; ++batch) engine.run_frames(input.data(), batch, frames, logits.data());
+        engine.run(input.data(), 1, frames, logits.data());  // the two outputs alternate on one plan
+      }
+      CHECK(allocations.load() == before);
+      for (float v : logits) CHECK(std::isfinite(v));
+    }
+  }
+}
+
 // oneDNN 2.6 allocates inside every primitive execution (dnnl_primitive_execute builds a
 // std::unordered_map of its arguments), so zero is out of reach. What libkws controls: the
 // planned shape creates nothing in run(), and once a frame count has been seen, every run of it

@@ -15,7 +15,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "kws/classifier.hpp"
+#include "kws/detector.hpp"
 #include "kws/engine.hpp"
+#include "kws/event_policy.hpp"
 #include "kws/error.hpp"
 #include "kws/model.hpp"
 #include "test_support.hpp"
@@ -357,6 +360,110 @@ TEST_CASE("thresholds and description are read when present") {
   REQUIRE(model.thresholds().size() == 2);
   CHECK(model.thresholds().at("yes") == doctest::Approx(0.75f));
   CHECK(model.description() == "test model");
+}
+
+// ---- the CTC acoustic model (architecture "bcresnet_ctc", format_version "2") ----
+
+namespace {
+const std::vector<unsigned char>& ctc_blob() {
+  static const std::vector<unsigned char> blob = read_bytes(golden_path("ctc/phonemes_tau1.kws"));
+  return blob;
+}
+
+Json ctc_labels(const Parts& parts) { return Json::parse(parts.header["__metadata__"]["labels"].get<std::string>()); }
+}  // namespace
+
+TEST_CASE("a CTC model file loads with its architecture, blank and phonemizer") {
+  const kws::Model model = kws::Model::load(golden_path("ctc/phonemes_tau1.kws"));
+  CHECK(model.architecture() == "bcresnet_ctc");
+  CHECK(model.is_ctc());
+  CHECK(model.labels().front() == "_blank_");
+  CHECK(model.input_frames() == 301);
+  CHECK(model.phonemizer().engine == "espeak-ng");
+  CHECK(model.phonemizer().voice == "en-us");
+  CHECK(model.phonemizer().notation == "mnemonic");
+  const kws::Model classifier = kws::Model::load(golden_path("bcresnet_tau1.kws"));
+  CHECK_FALSE(classifier.is_ctc());
+  CHECK(classifier.phonemizer().engine.empty());
+}
+
+TEST_CASE("format_version 2 also holds classifiers; version 1 never holds a CTC model") {
+  Parts parts = split(good_blob());
+  parts.header["__metadata__"]["format_version"] = "2";
+  const std::vector<unsigned char> blob = join(parts);
+  CHECK_FALSE(kws::Model::load(blob.data(), blob.size()).is_ctc());
+  Parts ctc = split(ctc_blob());
+  ctc.header["__metadata__"]["format_version"] = "1";
+  expect_rejected(join(ctc), kws::ErrorCode::corrupt_data, "needs format_version \"2\"");
+}
+
+TEST_CASE("hostile CTC model files are rejected with a reason") {
+  using kws::ErrorCode;
+  SUBCASE("no blank first") {
+    Parts parts = split(ctc_blob());
+    Json labels = ctc_labels(parts);
+    std::swap(labels[0], labels[1]);
+    parts.header["__metadata__"]["labels"] = labels.dump();
+    expect_rejected(join(parts), ErrorCode::corrupt_data, "must be the blank");
+  }
+  SUBCASE("a token with whitespace") {
+    Parts parts = split(ctc_blob());
+    Json labels = ctc_labels(parts);
+    labels[3] = "a b";
+    parts.header["__metadata__"]["labels"] = labels.dump();
+    expect_rejected(join(parts), ErrorCode::corrupt_data, "whitespace");
+  }
+  SUBCASE("an empty or repeated token") {
+    Parts parts = split(ctc_blob());
+    Json labels = ctc_labels(parts);
+    labels[3] = labels[4];
+    parts.header["__metadata__"]["labels"] = labels.dump();
+    expect_rejected(join(parts), ErrorCode::corrupt_data, "duplicate");
+    labels[3] = "";
+    parts.header["__metadata__"]["labels"] = labels.dump();
+    expect_rejected(join(parts), ErrorCode::corrupt_data, "non-empty");
+  }
+  SUBCASE("no phonemizer") {
+    Parts parts = split(ctc_blob());
+    parts.header["__metadata__"].erase("phonemizer");
+    expect_rejected(join(parts), ErrorCode::corrupt_data, "lacks required key phonemizer");
+  }
+  SUBCASE("a phonemizer that is not JSON, not an object, or lacks a field") {
+    Parts parts = split(ctc_blob());
+    parts.header["__metadata__"]["phonemizer"] = "{espeak";
+    expect_rejected(join(parts), ErrorCode::corrupt_data, "phonemizer is not valid JSON");
+    parts.header["__metadata__"]["phonemizer"] = "[1]";
+    expect_rejected(join(parts), ErrorCode::corrupt_data, "phonemizer must be a JSON object");
+    parts.header["__metadata__"]["phonemizer"] = R"({"engine":"espeak-ng","voice":"en-us"})";
+    expect_rejected(join(parts), ErrorCode::corrupt_data, "\"notation\"");
+    parts.header["__metadata__"]["phonemizer"] = R"({"engine":"espeak-ng","voice":7,"notation":"mnemonic"})";
+    expect_rejected(join(parts), ErrorCode::corrupt_data, "\"voice\"");
+  }
+  SUBCASE("thresholds, which are for classifiers") {
+    Parts parts = split(ctc_blob());
+    parts.header["__metadata__"]["thresholds"] = R"({"k": 0.5})";
+    expect_rejected(join(parts), ErrorCode::corrupt_data, "for classifiers");
+  }
+  SUBCASE("a version from the future") {
+    Parts parts = split(ctc_blob());
+    parts.header["__metadata__"]["format_version"] = "3";
+    expect_rejected(join(parts), ErrorCode::unsupported_format, "versions 1 and 2");
+  }
+}
+
+TEST_CASE("classifier APIs refuse a CTC model, naming the API that fits") {
+  const kws::Model ctc = kws::Model::load(golden_path("ctc/phonemes_tau1.kws"));
+  for (int api = 0; api < 3; ++api) {
+    CAPTURE(api);
+    try {
+      if (api == 0) kws::Classifier classifier(ctc);
+      if (api == 1) kws::Detector detector(ctc);
+      if (api == 2) kws::EventPolicy policy(ctc, kws::DetectorOptions{});
+      FAIL("a classifier API accepted a CTC model");
+    } catch (const kws::InvalidArgument& error) {
+      CHECK(std::string(error.what()).find("kws::Spotter") != std::string::npos);
+    }
+  }
 }
 
 TEST_CASE("random corruption never crashes the loader") {

@@ -21,8 +21,8 @@ from torch import nn
 from .architecture import INPUT_FEATURES, check_tau, infer_tau_and_classes, tensor_shapes
 from .bcresnet import BCResNets, model_from_tensors
 from .features import make_feature_config
-from .modelfile import (DEFAULT_INPUT_FRAMES, ModelFileError, build_metadata, read_model_file,
-                        write_model_file)
+from .modelfile import (ARCHITECTURE, CTC_ARCHITECTURE, DEFAULT_INPUT_FRAMES, ModelFileError,
+                        build_metadata, read_model_file, write_model_file)
 
 #: Names of the ONNX graph's input and output.
 ONNX_INPUT_NAME = "logmel"
@@ -91,25 +91,45 @@ def _check_state_dict_shapes(state_dict: Mapping[str, torch.Tensor], tau: float,
         f"{hint}. Check --tau and the number of --labels.")
 
 
-def export_onnx(model: BCResNets, path, input_frames: int = DEFAULT_INPUT_FRAMES) -> None:
+class _FrameLogits(nn.Module):
+    """BCResNets.frame_logits as a module's forward, for the ONNX export of a CTC model."""
+
+    def __init__(self, model: BCResNets):
+        super().__init__()
+        self.model = model
+
+    def forward(self, x):
+        return self.model.frame_logits(x)
+
+
+def export_onnx(model: BCResNets, path, input_frames: int = DEFAULT_INPUT_FRAMES,
+                architecture: str = ARCHITECTURE) -> None:
     """Export ``model`` (eval) to ONNX: input "logmel" [batch, 1, 40, frames] and output
-    "logits" [batch, num_classes], with batch and frames dynamic."""
+    "logits" [batch, num_classes] (a CTC model: [batch, num_classes, frames]), with batch and
+    frames dynamic."""
     example = torch.zeros(1, 1, INPUT_FEATURES, input_frames)
+    ctc = architecture == CTC_ARCHITECTURE
+    output_axes = {0: "batch", 2: "frames"} if ctc else {0: "batch"}
     with torch.no_grad():
         torch.onnx.export(
-            model.eval(), example, str(path), input_names=[ONNX_INPUT_NAME],
-            output_names=[ONNX_OUTPUT_NAME], opset_version=ONNX_OPSET, do_constant_folding=True,
+            (_FrameLogits(model) if ctc else model).eval(), example, str(path),
+            input_names=[ONNX_INPUT_NAME], output_names=[ONNX_OUTPUT_NAME],
+            opset_version=ONNX_OPSET, do_constant_folding=True,
             dynamic_axes={ONNX_INPUT_NAME: {0: "batch", 3: "frames"},
-                          ONNX_OUTPUT_NAME: {0: "batch"}})
+                          ONNX_OUTPUT_NAME: output_axes})
 
 
 def export(model_or_state_dict, tau: float, labels: Sequence[str], path,
            feature_config: Optional[Mapping[str, Any]] = None, onnx_path=None,
            input_frames: int = DEFAULT_INPUT_FRAMES,
            thresholds: Optional[Mapping[str, float]] = None,
-           description: Optional[str] = None) -> BCResNets:
+           description: Optional[str] = None, architecture: str = ARCHITECTURE,
+           phonemizer: Optional[Mapping[str, str]] = None) -> BCResNets:
     """Write ``model_or_state_dict`` (a BCResNets, a state_dict or a checkpoint, see
     unwrap_state_dict) as a libkws model file at ``path`` (and ONNX at ``onnx_path`` if given).
+    ``architecture`` CTC_ARCHITECTURE writes a CTC acoustic model (format_version "2"): the same
+    tensors, read per frame (BCResNets.frame_logits); labels[0] must be "_blank_", the others
+    the phonemizer's tokens (modelfile.DEFAULT_PHONEMIZER when None).
 
     Raises ValueError (ModelFileError for metadata problems) on an unsupported tau, bad labels,
     a feature_config that is not valid, or tensors that do not match tau / len(labels).
@@ -122,7 +142,8 @@ def export(model_or_state_dict, tau: float, labels: Sequence[str], path,
                          f"was requested")
     state_dict = unwrap_state_dict(model_or_state_dict)
     _check_state_dict_shapes(state_dict, tau, len(labels))
-    metadata = build_metadata(tau, labels, feature_config, input_frames, thresholds, description)
+    metadata = build_metadata(tau, labels, feature_config, input_frames, thresholds, description,
+                              architecture, phonemizer)
 
     model = model_from_tensors(tau, len(labels), state_dict)
     tensors = {name: value.detach().cpu().numpy().astype(np.float32)
@@ -133,7 +154,7 @@ def export(model_or_state_dict, tau: float, labels: Sequence[str], path,
     if not all(np.array_equal(written.tensors[n], a) for n, a in tensors.items()):
         raise RuntimeError(f"{path}: reading the model file back gave different tensor values")
     if onnx_path is not None:
-        export_onnx(model, onnx_path, input_frames)
+        export_onnx(model, onnx_path, input_frames, architecture)
     return model
 
 
@@ -156,6 +177,10 @@ def main(argv=None) -> int:
     parser.add_argument("--input-frames", type=int, default=DEFAULT_INPUT_FRAMES,
                         help="frames of the analysis window the model was trained on")
     parser.add_argument("--description", help="free text stored in the metadata")
+    parser.add_argument("--architecture", default=ARCHITECTURE,
+                        choices=[ARCHITECTURE, CTC_ARCHITECTURE],
+                        help="bcresnet (a classifier, the default) or bcresnet_ctc (a CTC "
+                             "acoustic model over phonemes; labels start with _blank_)")
     args = parser.parse_args(argv)
 
     try:
@@ -165,7 +190,8 @@ def main(argv=None) -> int:
                 feature_config = make_feature_config(**json.load(stream))
         checkpoint = torch.load(args.checkpoint, map_location="cpu")
         export(checkpoint, args.tau, args.labels.split(","), args.out, feature_config,
-               args.onnx, args.input_frames, description=args.description)
+               args.onnx, args.input_frames, description=args.description,
+               architecture=args.architecture)
     except (ValueError, ModelFileError, OSError) as error:
         print(f"kws_training.export: error: {error}", file=sys.stderr)
         return 1

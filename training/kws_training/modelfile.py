@@ -1,4 +1,5 @@
-"""Read and write libkws model files (format "libkws", format_version "1"). Needs only numpy.
+"""Read and write libkws model files (format "libkws", format_version "1" for classifiers, "2" for
+the CTC acoustic model "bcresnet_ctc"). Needs only numpy.
 
 Layout (the safetensors layout; the specification is src/model/MODEL_FORMAT.md, beside the C++ loader):
 
@@ -23,8 +24,19 @@ from .architecture import BN_EPS, INPUT_FEATURES, check_tau, tensor_shapes
 from .features import FEATURE_CONFIG_DEFAULTS, feature_size, validate_feature_config
 
 FORMAT_NAME = "libkws"
-FORMAT_VERSION = "1"
 ARCHITECTURE = "bcresnet"
+#: The CTC acoustic model: BC-ResNet's tensors, logits per frame, labels[0] the blank.
+CTC_ARCHITECTURE = "bcresnet_ctc"
+#: The version each architecture is written with: classifiers stay at "1" so that every libkws
+#: reads them; a CTC model needs a reader of version "2" (which also reads classifiers).
+FORMAT_VERSIONS = {ARCHITECTURE: "1", CTC_ARCHITECTURE: "2"}
+FORMAT_VERSION = FORMAT_VERSIONS[ARCHITECTURE]
+#: The CTC blank, labels[0] of a CTC model (C++ detail::kBlankLabel).
+BLANK_LABEL = "_blank_"
+#: The phonemizer of the recipe's CTC models: espeak-ng's ASCII mnemonics of American English,
+#: stress removed (kws_training.recipe.phonetics.phonemes).
+DEFAULT_PHONEMIZER = {"engine": "espeak-ng", "voice": "en-us", "notation": "mnemonic"}
+PHONEMIZER_KEYS = ("engine", "voice", "notation")
 #: Frames of the 1 s analysis window of the BC-ResNet recipe (16000 samples, hop 160, centred).
 DEFAULT_INPUT_FRAMES = 101
 #: Begin offsets of tensors and of the data section are multiples of this.
@@ -40,6 +52,8 @@ MAX_WEIGHT_MAGNITUDE = 1e6
 REQUIRED_METADATA = ("format", "format_version", "architecture", "tau", "num_classes", "labels",
                      "feature_config", "input_frames", "bn_eps")
 OPTIONAL_METADATA = ("thresholds", "description")
+#: Required for (only) the CTC architecture.
+CTC_METADATA = ("phonemizer",)
 
 PathLike = Union[str, pathlib.Path]
 
@@ -62,6 +76,9 @@ class ModelFile:
     bn_eps: float
     thresholds: Optional[Dict[str, float]] = None
     description: Optional[str] = None
+    architecture: str = ARCHITECTURE
+    #: A CTC model's phonemizer (engine, voice, notation); None for a classifier.
+    phonemizer: Optional[Dict[str, str]] = None
 
 
 def format_tau(tau: float) -> str:
@@ -78,13 +95,19 @@ def build_metadata(tau: float, labels: Sequence[str],
                    feature_config: Optional[Mapping[str, Any]] = None,
                    input_frames: int = DEFAULT_INPUT_FRAMES,
                    thresholds: Optional[Mapping[str, float]] = None,
-                   description: Optional[str] = None) -> Dict[str, str]:
-    """The "__metadata__" object of a BC-ResNet model file (validated; all values strings)."""
+                   description: Optional[str] = None, architecture: str = ARCHITECTURE,
+                   phonemizer: Optional[Mapping[str, str]] = None) -> Dict[str, str]:
+    """The "__metadata__" object of a BC-ResNet model file (validated; all values strings).
+    ``architecture`` is ARCHITECTURE (a classifier) or CTC_ARCHITECTURE (labels[0] must be
+    BLANK_LABEL; ``phonemizer`` defaults to DEFAULT_PHONEMIZER)."""
+    if architecture not in FORMAT_VERSIONS:
+        raise ModelFileError(f"unsupported architecture {architecture!r} "
+                             f"(expected one of {sorted(FORMAT_VERSIONS)})")
     config = FEATURE_CONFIG_DEFAULTS if feature_config is None else feature_config
     metadata = {
         "format": FORMAT_NAME,
-        "format_version": FORMAT_VERSION,
-        "architecture": ARCHITECTURE,
+        "format_version": FORMAT_VERSIONS[architecture],
+        "architecture": architecture,
         "tau": format_tau(tau),
         "num_classes": str(len(labels)),
         "labels": _compact_json(list(labels)),
@@ -97,6 +120,11 @@ def build_metadata(tau: float, labels: Sequence[str],
             {label: float(value) for label, value in thresholds.items()})
     if description is not None:
         metadata["description"] = description
+    if architecture == CTC_ARCHITECTURE:
+        metadata["phonemizer"] = _compact_json(dict(DEFAULT_PHONEMIZER if phonemizer is None
+                                                    else phonemizer))
+    elif phonemizer is not None:
+        raise ModelFileError("a phonemizer is only for the CTC architecture")
     parse_metadata(metadata)
     return metadata
 
@@ -157,9 +185,30 @@ def _parse_input_frames(metadata: Mapping[str, str]) -> int:
     return frames
 
 
+def _parse_ctc(metadata: Mapping[str, str], labels: List[str]) -> Dict[str, str]:
+    """The CTC rules: labels[0] is the blank, tokens have no whitespace; the phonemizer."""
+    if len(labels) < 2 or labels[0] != BLANK_LABEL:
+        raise ModelFileError(f"a CTC model's first label must be the blank {BLANK_LABEL!r}, "
+                             f"followed by at least one token")
+    spaced = [token for token in labels[1:] if any(ch.isspace() for ch in token)]
+    if spaced:
+        raise ModelFileError(f"CTC tokens {spaced} contain whitespace (tokens are separated by "
+                             f"spaces in keywords)")
+    if "phonemizer" not in metadata:
+        raise ModelFileError("__metadata__ lacks required keys ['phonemizer']")
+    phonemizer = _parse_json(metadata, "phonemizer")
+    if not isinstance(phonemizer, dict):
+        raise ModelFileError("metadata phonemizer must be a JSON object")
+    for key in PHONEMIZER_KEYS:
+        if not isinstance(phonemizer.get(key), str) or not phonemizer[key]:
+            raise ModelFileError(f"metadata phonemizer needs a non-empty string {key!r}")
+    return {key: phonemizer[key] for key in PHONEMIZER_KEYS}
+
+
 def parse_metadata(metadata: Mapping[str, str]) -> Dict[str, Any]:
     """Validate a "__metadata__" object and return its parsed values (tau, num_classes, labels,
-    feature_config, input_frames, bn_eps, thresholds, description). Unknown keys are ignored so
+    feature_config, input_frames, bn_eps, thresholds, description, architecture, phonemizer).
+    Unknown keys are ignored so
     that later minor additions stay readable."""
     if not isinstance(metadata, Mapping):
         raise ModelFileError("__metadata__ must be a JSON object")
@@ -169,11 +218,19 @@ def parse_metadata(metadata: Mapping[str, str]) -> Dict[str, Any]:
     missing = [key for key in REQUIRED_METADATA if key not in metadata]
     if missing:
         raise ModelFileError(f"__metadata__ lacks required keys {missing}")
-    expected = {"format": FORMAT_NAME, "format_version": FORMAT_VERSION,
-                "architecture": ARCHITECTURE}
-    for key, value in expected.items():
-        if metadata[key] != value:
-            raise ModelFileError(f"unsupported {key} {metadata[key]!r} (expected {value!r})")
+    if metadata["format"] != FORMAT_NAME:
+        raise ModelFileError(f"unsupported format {metadata['format']!r} (expected {FORMAT_NAME!r})")
+    version, architecture = metadata["format_version"], metadata["architecture"]
+    if version not in set(FORMAT_VERSIONS.values()):
+        raise ModelFileError(f"unsupported format_version {version!r} "
+                             f"(expected one of {sorted(set(FORMAT_VERSIONS.values()))})")
+    if architecture not in FORMAT_VERSIONS:
+        raise ModelFileError(f"unsupported architecture {architecture!r} "
+                             f"(expected one of {sorted(FORMAT_VERSIONS)})")
+    if int(version) < int(FORMAT_VERSIONS[architecture]):
+        raise ModelFileError(f"architecture {architecture!r} needs format_version "
+                             f"{FORMAT_VERSIONS[architecture]!r}, got {version!r}")
+    ctc = architecture == CTC_ARCHITECTURE
 
     try:
         tau_number = float(metadata["tau"])
@@ -194,7 +251,13 @@ def parse_metadata(metadata: Mapping[str, str]) -> Dict[str, Any]:
     if not (math.isfinite(bn_eps) and bn_eps > 0):
         raise ModelFileError(f"metadata bn_eps must be a positive number, "
                              f"got {metadata['bn_eps']!r}")
+    phonemizer = _parse_ctc(metadata, labels) if ctc else None
+    if ctc and "thresholds" in metadata:
+        raise ModelFileError("metadata thresholds is for classifiers; a CTC model's keywords bring "
+                             "their own")
     return {
+        "architecture": architecture,
+        "phonemizer": phonemizer,
         "tau": tau,
         "num_classes": num_classes,
         "labels": labels,

@@ -96,6 +96,7 @@ koffi.opaque('kws_model');
 koffi.opaque('kws_classifier');
 koffi.opaque('kws_detector');
 koffi.opaque('kws_event_policy');
+koffi.opaque('kws_spotter');
 
 export const structs = {
   kws_classify_params: koffi.struct('kws_classify_params', {
@@ -140,6 +141,26 @@ export const structs = {
     // A koffi.register()ed kws_evaluation_callback when Detector's onEvaluation is given.
     evaluation_callback: 'void *',
     evaluation_user_data: 'void *',
+  }),
+  kws_keyword: koffi.struct('kws_keyword', {
+    size: 'size_t',
+    text: 'const char *',
+    phonemes: 'const char *',
+    name: 'const char *',
+    threshold: 'float',
+    boost: 'float',
+  }),
+  kws_spotter_params: koffi.struct('kws_spotter_params', {
+    size: 'size_t',
+    sample_rate: 'int32_t',
+    window_frames: 'int32_t',
+    default_threshold: 'float',
+    refractory_seconds: 'float',
+    peak_seconds: 'float',
+    backend: kws_backend,
+    // kws_detection_callback: the queue mode (kws_spotter_next) is used, so it is always NULL.
+    callback: 'void *',
+    user_data: 'void *',
   }),
 };
 /** kws_evaluation_callback: the evaluation arrives as a pointer, read with koffi.decode. */
@@ -206,6 +227,24 @@ const PROTOTYPES = [
     'const int64_t *frames, size_t count, int32_t *out_fired)',
   'kws_status kws_event_policy_thresholds(const kws_event_policy *policy, _Out_ const float **out_thresholds, ' +
     '_Out_ size_t *out_count)',
+
+  'kws_status kws_model_is_ctc(const kws_model *model, _Out_ int32_t *out_is_ctc)',
+  'void kws_keyword_init(_Out_ kws_keyword *keyword)',
+  'void kws_spotter_params_init(_Out_ kws_spotter_params *params)',
+  'kws_status kws_spotter_create(const kws_model *model, const kws_keyword *keywords, size_t keywords_count, ' +
+    'const kws_spotter_params *params, _Out_ kws_spotter **out_spotter)',
+  'void kws_spotter_free(kws_spotter *spotter)',
+  'kws_status kws_spotter_push(kws_spotter *spotter, const float *samples, size_t count)',
+  'kws_status kws_spotter_push_s16(kws_spotter *spotter, const int16_t *samples, size_t count)',
+  'kws_status kws_spotter_finish(kws_spotter *spotter)',
+  'kws_status kws_spotter_reset(kws_spotter *spotter)',
+  'kws_status kws_spotter_next(kws_spotter *spotter, _Inout_ kws_detection *out, _Out_ int32_t *out_available)',
+  'kws_status kws_spotter_num_keywords(const kws_spotter *spotter, _Out_ size_t *out_count)',
+  'kws_status kws_spotter_keyword(const kws_spotter *spotter, size_t index, _Out_ const char **out_name, ' +
+    '_Out_ const char **out_phonemes)',
+  'kws_status kws_spotter_samples_pushed(const kws_spotter *spotter, _Out_ int64_t *out_samples)',
+  'kws_status kws_transcribe(const kws_model *model, const float *samples, size_t count, int32_t sample_rate, ' +
+    'const kws_spotter_params *params, _Out_ uint8_t *out, size_t out_capacity, _Out_ size_t *out_length)',
 
   // The sample buffer is returned as a raw pointer (BigInt): it is copied, then kws_audio_free'd.
   'kws_status kws_audio_read(const char *path, int32_t target_sample_rate, _Out_ void **out_samples, ' +

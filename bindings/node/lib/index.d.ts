@@ -85,6 +85,8 @@ export declare class Model {
   readonly featureConfig: Record<string, unknown>;
   /** The model's suggested thresholds, for the labels that have one. */
   readonly thresholds: Readonly<Record<string, number>>;
+  /** A CTC phoneme model (for Spotter and transcribe) rather than a classifier. */
+  readonly isCtc: boolean;
   readonly closed: boolean;
 
   classify(samples: Samples, sampleRate: number, options?: ClassifyOptions): Classification;
@@ -194,6 +196,43 @@ export declare class Detector {
   free(): void;
 }
 
+/** A keyword for a Spotter: words (text, phonemised with libespeak-ng) or the model's tokens
+ * (phonemes, space-separated), exactly one; threshold on the score in (0, 1]; boost in [-10, 10]. */
+export interface Keyword {
+  text?: string;
+  phonemes?: string;
+  name?: string;
+  threshold?: number;
+  boost?: number;
+}
+
+export interface SpotterOptions {
+  sampleRate?: number;
+  windowFrames?: number;
+  defaultThreshold?: number;
+  refractorySeconds?: number;
+  peakSeconds?: number;
+  backend?: BackendName | number;
+}
+
+/** Open-vocabulary keyword spotting over one stream with a CTC phoneme model. Events: label is
+ * the keyword's name, labelIndex its index. */
+export declare class Spotter {
+  constructor(model: Model, keywords: Array<string | Keyword>, options?: SpotterOptions);
+  readonly sampleRate: number;
+  readonly keywords: ReadonlyArray<Readonly<{ name: string; phonemes: string }>>;
+  readonly samplesPushed: number;
+  readonly closed: boolean;
+  push(samples: Samples): Detection[];
+  finish(): Detection[];
+  reset(): void;
+  close(): void;
+}
+
+/** Greedy CTC decoding of a clip: the tokens a CTC phoneme model hears, space-separated. */
+export declare function transcribe(model: Model, samples: Samples, sampleRate: number,
+                                   options?: { backend?: BackendName | number; windowFrames?: number }): string;
+
 export interface Audio {
   samples: Float32Array;
   sampleRate: number;
@@ -207,6 +246,8 @@ declare const _default: {
   Classifier: typeof Classifier;
   Detector: typeof Detector;
   EventPolicy: typeof EventPolicy;
+  Spotter: typeof Spotter;
+  transcribe: typeof transcribe;
   KwsError: typeof KwsError;
   Status: typeof Status;
   Backend: typeof Backend;

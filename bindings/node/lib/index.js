@@ -171,6 +171,7 @@ export class Model {
   #inputFrames;
   #featureConfig;
   #thresholds;
+  #isCtc;
 
   /** Loads a model file; same as Model.load(path). */
   constructor(path, token) {
@@ -224,6 +225,9 @@ export class Model {
     this.#featureBins = bins[0];
     this.#inputFrames = frames[0];
     this.#featureConfig = JSON.parse(json[0]);
+    const ctc = [0];
+    check(C.kws_model_is_ctc(h, ctc));
+    this.#isCtc = ctc[0] === 1;
   }
 
   /** The output classes, by index. */
@@ -238,6 +242,8 @@ export class Model {
   get featureConfig() { return structuredClone(this.#featureConfig); }
   /** The model's suggested thresholds, {label: value}, for the labels that have one. */
   get thresholds() { return this.#thresholds; }
+  /** Whether this is a CTC phoneme model (for Spotter and transcribe) rather than a classifier. */
+  get isCtc() { return this.#isCtc; }
   /** Whether close() has been called. */
   get closed() { return this.#handle === null; }
 
@@ -407,6 +413,28 @@ const FIRING_OPTIONS = ['sensitivity', 'refractorySeconds', 'defaultThreshold', 
 const DETECTOR_OPTIONS = ['sampleRate', 'windowSeconds', 'strideSeconds', 'smoothingSeconds', ...FIRING_OPTIONS,
                           'backend', 'onEvaluation'];
 
+// The queued events of a detector or spotter (kws_detector_next / kws_spotter_next).
+function drainEvents(next, h, sampleRate) {
+  const events = [];
+  const available = [0];
+  for (;;) {
+    const event = { size: DETECTION_SIZE };
+    check(next(h, event, available));
+    if (available[0] !== 1) return events;
+    const startSample = Number(event.start_sample);
+    const endSample = Number(event.end_sample);
+    events.push({
+      label: event.label,
+      labelIndex: event.label_index,
+      score: event.score,
+      startSample,
+      endSample,
+      startSeconds: startSample / sampleRate,
+      endSeconds: endSample / sampleRate,
+    });
+  }
+}
+
 /** Streaming keyword detector: the state of one audio stream. One per stream. */
 export class Detector {
   #handle = null;
@@ -524,24 +552,7 @@ export class Detector {
   }
 
   #drain(h) {
-    const events = [];
-    const available = [0];
-    for (;;) {
-      const event = { size: DETECTION_SIZE };
-      check(C.kws_detector_next(h, event, available));
-      if (available[0] !== 1) return events;
-      const startSample = Number(event.start_sample);
-      const endSample = Number(event.end_sample);
-      events.push({
-        label: event.label,
-        labelIndex: event.label_index,
-        score: event.score,
-        startSample,
-        endSample,
-        startSeconds: startSample / this.#sampleRate,
-        endSeconds: endSample / this.#sampleRate,
-      });
-    }
+    return drainEvents(C.kws_detector_next, h, this.#sampleRate);
   }
 
   /** Smoothed posteriors after the latest evaluation, {label: score} (zeros before the first). */
@@ -578,6 +589,158 @@ export class Detector {
 
   /** Alias of close(). */
   free() { this.close(); }
+}
+
+// ---- Open-vocabulary spotter (CTC phoneme models) ---------------------------------------------
+
+const SPOTTER_FIELDS = {
+  sampleRate: 'sample_rate', windowFrames: 'window_frames', defaultThreshold: 'default_threshold',
+  refractorySeconds: 'refractory_seconds', peakSeconds: 'peak_seconds',
+};
+
+function spotterParams(who, options) {
+  const known = [...Object.keys(SPOTTER_FIELDS), 'backend'];
+  for (const key of Object.keys(options))
+    if (!known.includes(key)) throw new TypeError(`${who}: unknown option '${key}'; known: ${known.join(', ')}`);
+  const params = {};
+  C.kws_spotter_params_init(params);
+  for (const [option, field] of Object.entries(SPOTTER_FIELDS)) {
+    const value = options[option];
+    if (value === undefined) continue;
+    if (typeof value !== 'number' || Number.isNaN(value)) throw new TypeError(`${who}: ${option} must be a number`);
+    if (field === 'sample_rate' || field === 'window_frames') checkInt32(value, `${who}: ${option}`);
+    params[field] = value;
+  }
+  params.backend = backendValue(options.backend);
+  return params;
+}
+
+const spotterRegistry = new FinalizationRegistry((pointer) => C.kws_spotter_free(pointer));
+
+/**
+ * Open-vocabulary keyword spotting over one audio stream with a CTC phoneme model
+ * (model.isCtc): keywords given at run time as words (a string, or {text}) or as the model's
+ * tokens ({phonemes: 'k @ m p j u: t# 3'}), each with optional name, threshold (0..1] and boost.
+ * Events are those of Detector, with label = the keyword's name and labelIndex its index.
+ * options: sampleRate, windowFrames, defaultThreshold, refractorySeconds, peakSeconds, backend
+ * (defaults from kws_spotter_params_init).
+ */
+export class Spotter {
+  #handle = null;
+  #sampleRate;
+  #keywords = [];
+
+  constructor(model, keywords, options = {}) {
+    if (!(model instanceof Model)) throw new TypeError('Spotter: model must be a Model');
+    if (!Array.isArray(keywords)) throw new TypeError('Spotter: keywords must be an array');
+    const params = spotterParams('Spotter', options);
+    const structsIn = keywords.map((keyword, i) => {
+      const spec = typeof keyword === 'string' ? { text: keyword } : keyword;
+      if (spec === null || typeof spec !== 'object')
+        throw new TypeError(`Spotter: keywords[${i}] must be a string or {text|phonemes, name, threshold, boost}`);
+      const struct = {};
+      C.kws_keyword_init(struct);
+      for (const field of ['text', 'phonemes', 'name']) {
+        if (spec[field] === undefined || spec[field] === null) continue;
+        if (typeof spec[field] !== 'string') throw new TypeError(`Spotter: keywords[${i}].${field} must be a string`);
+        struct[field] = spec[field];
+      }
+      for (const field of ['threshold', 'boost']) {
+        if (spec[field] === undefined) continue;
+        if (typeof spec[field] !== 'number') throw new TypeError(`Spotter: keywords[${i}].${field} must be a number`);
+        struct[field] = spec[field];
+      }
+      return struct;
+    });
+    const out = [null];
+    // koffi passes an array of objects to a `const kws_keyword *` as a C array of structs.
+    check(C.kws_spotter_create(model[HANDLE]('new Spotter()'), structsIn.length ? structsIn : null, structsIn.length,
+                               params, out));
+    this.#handle = out[0];
+    spotterRegistry.register(this, this.#handle, this);
+    this.#sampleRate = params.sample_rate || model.sampleRate;
+    const count = [0];
+    check(C.kws_spotter_num_keywords(this.#handle, count));
+    for (let i = 0; i < Number(count[0]); ++i) {
+      const name = [null];
+      const phonemes = [null];
+      check(C.kws_spotter_keyword(this.#handle, i, name, phonemes));
+      this.#keywords.push(Object.freeze({ name: name[0], phonemes: phonemes[0] }));
+    }
+    Object.freeze(this.#keywords);
+  }
+
+  #live(what) {
+    if (this.#handle === null) throw new Error(`libkws: Spotter.${what}: the Spotter is closed`);
+    return this.#handle;
+  }
+
+  /** Sample rate (Hz) of the PCM this spotter takes; positions count in it. */
+  get sampleRate() { return this.#sampleRate; }
+  /** The keywords as searched for: [{name, phonemes}] (phonemes: the tokens, space-separated). */
+  get keywords() { return this.#keywords; }
+  get closed() { return this.#handle === null; }
+
+  /** Feeds samples (Float32Array, Int16Array or numbers); returns the events they completed. */
+  push(samples) {
+    const h = this.#live('push()');
+    const input = toSamples(samples);
+    const push = input instanceof Int16Array ? C.kws_spotter_push_s16 : C.kws_spotter_push;
+    check(push(h, pointerOf(input), input.length));
+    return drainEvents(C.kws_spotter_next, h, this.#sampleRate);
+  }
+
+  /** Ends the stream and returns the last events. Push again only after reset(). */
+  finish() {
+    const h = this.#live('finish()');
+    check(C.kws_spotter_finish(h));
+    return drainEvents(C.kws_spotter_next, h, this.#sampleRate);
+  }
+
+  /** Starts a new stream: positions restart at 0, queued events are dropped. */
+  reset() {
+    check(C.kws_spotter_reset(this.#live('reset()')));
+  }
+
+  /** Samples pushed since creation or the latest reset(), at sampleRate. */
+  get samplesPushed() {
+    const out = [0];
+    check(C.kws_spotter_samples_pushed(this.#live('samplesPushed'), out));
+    return Number(out[0]);
+  }
+
+  /** Releases the spotter now. Idempotent. */
+  close() {
+    if (this.#handle === null) return;
+    spotterRegistry.unregister(this);
+    C.kws_spotter_free(this.#handle);
+    this.#handle = null;
+  }
+}
+
+/**
+ * Greedy CTC decoding of one clip with a CTC phoneme model: the tokens it hears, separated by
+ * spaces (kws_transcribe). options: backend, windowFrames.
+ */
+export function transcribe(model, samples, sampleRate, options = {}) {
+  if (!(model instanceof Model)) throw new TypeError('transcribe: model must be a Model');
+  checkRate(sampleRate, 'transcribe: sampleRate');
+  const input = toFloat(toSamples(samples));
+  const params = spotterParams('transcribe', options);
+  const h = model[HANDLE]('transcribe()');
+  const length = [0];
+  // 64 bytes per second of audio is ample; the size protocol covers the rest.
+  let capacity = 64 + Math.ceil((64 * input.length) / sampleRate);
+  for (let attempt = 0; ; ++attempt) {
+    const out = new Uint8Array(capacity);
+    const status = C.kws_transcribe(h, pointerOf(input), input.length, sampleRate, params, out, capacity, length);
+    if (status === Status.BUFFER_TOO_SMALL && attempt === 0) {
+      capacity = Number(length[0]) + 1;
+      continue;
+    }
+    check(status);
+    return new TextDecoder().decode(out.subarray(0, Number(length[0])));
+  }
 }
 
 // ---- Event policy -----------------------------------------------------------------------------
@@ -679,6 +842,7 @@ export function readAudio(source, targetRate = 0) {
   }
 }
 
-export default { Model, Classifier, Detector, EventPolicy, KwsError, Status, Backend, readAudio, backendAvailable,
+export default { Model, Classifier, Detector, EventPolicy, Spotter, transcribe, KwsError, Status, Backend, readAudio,
+                 backendAvailable,
                  version, versionNumber,
                  buildInfo, library };

@@ -96,9 +96,35 @@ class DetectorParams(ctypes.Structure):
     ]
 
 
+class Keyword(ctypes.Structure):
+    _fields_ = [
+        ("size", ctypes.c_size_t),
+        ("text", ctypes.c_char_p),
+        ("phonemes", ctypes.c_char_p),
+        ("name", ctypes.c_char_p),
+        ("threshold", ctypes.c_float),
+        ("boost", ctypes.c_float),
+    ]
+
+
+class SpotterParams(ctypes.Structure):
+    _fields_ = [
+        ("size", ctypes.c_size_t),
+        ("sample_rate", ctypes.c_int32),
+        ("window_frames", ctypes.c_int32),
+        ("default_threshold", ctypes.c_float),
+        ("refractory_seconds", ctypes.c_float),
+        ("peak_seconds", ctypes.c_float),
+        ("backend", kws_backend),
+        ("callback", DetectionCallback),
+        ("user_data", ctypes.c_void_p),
+    ]
+
+
 #: The mirrored structs, by their kws.h names (tests compare them with the C compiler's layout).
 STRUCTS = {"kws_classify_params": ClassifyParams, "kws_detection": Detection,
-           "kws_evaluation": Evaluation, "kws_detector_params": DetectorParams}
+           "kws_evaluation": Evaluation, "kws_detector_params": DetectorParams,
+           "kws_keyword": Keyword, "kws_spotter_params": SpotterParams}
 
 _P = ctypes.POINTER
 _f32p = _P(ctypes.c_float)
@@ -107,6 +133,7 @@ _model_p = ctypes.c_void_p
 _classifier_p = ctypes.c_void_p
 _detector_p = ctypes.c_void_p
 _policy_p = ctypes.c_void_p
+_spotter_p = ctypes.c_void_p
 
 # name: (restype, argtypes)
 _PROTOTYPES = {
@@ -159,6 +186,25 @@ _PROTOTYPES = {
     "kws_event_policy_run": (kws_status, [_policy_p, _f32p, ctypes.c_size_t, _P(ctypes.c_int64),
                                           ctypes.c_size_t, _P(ctypes.c_int32)]),
     "kws_event_policy_thresholds": (kws_status, [_policy_p, _P(_f32p), _P(ctypes.c_size_t)]),
+    "kws_model_is_ctc": (kws_status, [_model_p, _P(ctypes.c_int32)]),
+    "kws_keyword_init": (None, [_P(Keyword)]),
+    "kws_spotter_params_init": (None, [_P(SpotterParams)]),
+    "kws_spotter_create": (kws_status, [_model_p, _P(Keyword), ctypes.c_size_t, _P(SpotterParams),
+                                        _P(_spotter_p)]),
+    "kws_spotter_free": (None, [_spotter_p]),
+    "kws_spotter_push": (kws_status, [_spotter_p, _f32p, ctypes.c_size_t]),
+    "kws_spotter_push_s16": (kws_status, [_spotter_p, _i16p, ctypes.c_size_t]),
+    "kws_spotter_finish": (kws_status, [_spotter_p]),
+    "kws_spotter_reset": (kws_status, [_spotter_p]),
+    "kws_spotter_pending": (kws_status, [_spotter_p, _P(ctypes.c_size_t)]),
+    "kws_spotter_next": (kws_status, [_spotter_p, _P(Detection), _P(ctypes.c_int32)]),
+    "kws_spotter_num_keywords": (kws_status, [_spotter_p, _P(ctypes.c_size_t)]),
+    "kws_spotter_keyword": (kws_status, [_spotter_p, ctypes.c_size_t, _P(ctypes.c_char_p),
+                                         _P(ctypes.c_char_p)]),
+    "kws_spotter_samples_pushed": (kws_status, [_spotter_p, _P(ctypes.c_int64)]),
+    "kws_transcribe": (kws_status, [_model_p, _f32p, ctypes.c_size_t, ctypes.c_int32,
+                                    _P(SpotterParams), ctypes.c_char_p, ctypes.c_size_t,
+                                    _P(ctypes.c_size_t)]),
     "kws_audio_read": (kws_status, [ctypes.c_char_p, ctypes.c_int32, _P(_f32p),
                                     _P(ctypes.c_size_t), _P(ctypes.c_int32)]),
     "kws_audio_read_memory": (kws_status, [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int32,

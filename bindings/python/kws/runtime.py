@@ -18,7 +18,7 @@ import json
 import os
 import threading
 from dataclasses import dataclass
-from typing import Callable, Dict, List, Mapping, Optional, Union
+from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -26,7 +26,8 @@ from . import _native
 
 __all__ = ["KwsError", "Model", "Classification", "Classifier", "Detection", "Detector",
            "Evaluation", "EventPolicy", "Audio", "read_audio",
-           "version", "version_number", "build_info", "backend_available"]
+           "version", "version_number", "build_info", "backend_available", "Keyword", "Spotter",
+           "transcribe"]
 
 
 class KwsError(RuntimeError):
@@ -294,6 +295,9 @@ class Model(_Handle):
             if threshold.value >= 0.0:
                 thresholds[label] = float(threshold.value)
         self.thresholds: Dict[str, float] = thresholds
+        _check(_lib().kws_model_is_ctc(handle, ctypes.byref(value)))
+        #: A CTC acoustic model over phonemes (for Spotter and transcribe), not a classifier.
+        self.is_ctc: bool = bool(value.value)
 
     @classmethod
     def from_bytes(cls, data: bytes) -> "Model":
@@ -429,6 +433,29 @@ def _detector_params(model: "Model", thresholds: Optional[Mapping[str, float]], 
     return params, per_label
 
 
+def _push_pcm(push_f32, push_s16, handle, pcm: np.ndarray) -> None:
+    """kws_*_push or kws_*_push_s16 of a detector or spotter, by the dtype _pcm() gave."""
+    if pcm.dtype == np.int16:
+        _check(push_s16(handle, _i16(pcm), pcm.size))
+    else:
+        _check(push_f32(handle, _f32(pcm), pcm.size))
+
+
+def _drain(next_event, handle, sample_rate: int) -> List[Detection]:
+    """The queued events of a detector or spotter (kws_detector_next / kws_spotter_next)."""
+    events = []
+    event = _native.Detection()
+    event.size = ctypes.sizeof(_native.Detection)
+    available = ctypes.c_int32()
+    while True:
+        _check(next_event(handle, ctypes.byref(event), ctypes.byref(available)))
+        if not available.value:
+            return events
+        events.append(Detection(label=event.label.decode(), label_index=event.label_index,
+                                score=float(event.score), start_sample=int(event.start_sample),
+                                end_sample=int(event.end_sample), sample_rate=sample_rate))
+
+
 class Detector(_Handle):
     """Streaming keyword detection over one audio stream: push PCM chunks of any size, get
     events. One thread at a time per detector; many detectors may share a Model.
@@ -489,17 +516,7 @@ class Detector(_Handle):
             raise error
 
     def _drain(self) -> List[Detection]:
-        events = []
-        event = _native.Detection()
-        event.size = ctypes.sizeof(_native.Detection)
-        available = ctypes.c_int32()
-        while True:
-            _check(_lib().kws_detector_next(self.handle, ctypes.byref(event), ctypes.byref(available)))
-            if not available.value:
-                return events
-            events.append(Detection(label=event.label.decode(), label_index=event.label_index,
-                                    score=float(event.score), start_sample=int(event.start_sample),
-                                    end_sample=int(event.end_sample), sample_rate=self.sample_rate))
+        return _drain(_lib().kws_detector_next, self.handle, self.sample_rate)
 
     @_guarded
     def push(self, samples) -> List[Detection]:
@@ -507,10 +524,7 @@ class Detector(_Handle):
         it completed, oldest first."""
         pcm = _pcm(samples)
         with self._lock:
-            if pcm.dtype == np.int16:
-                _check(_lib().kws_detector_push_s16(self.handle, _i16(pcm), pcm.size))
-            else:
-                _check(_lib().kws_detector_push(self.handle, _f32(pcm), pcm.size))
+            _push_pcm(_lib().kws_detector_push, _lib().kws_detector_push_s16, self.handle, pcm)
             self._raise_callback_error()
             return self._drain()
 
@@ -603,6 +617,148 @@ class EventPolicy(_Handle):
         count = ctypes.c_size_t()
         _check(_lib().kws_event_policy_thresholds(self.handle, ctypes.byref(pointer), ctypes.byref(count)))
         return np.ctypeslib.as_array(pointer, shape=(count.value,)).copy()
+
+
+@dataclass(frozen=True)
+class Keyword:
+    """A keyword for a :class:`Spotter`: ``text`` (words, phonemised by libkws with the model's
+    phonemizer, libespeak-ng) or ``phonemes`` (the model's tokens separated by spaces), exactly
+    one of them; ``name`` reported in events (default: the text or phonemes); ``threshold`` on
+    the score in (0, 1] (None: the spotter's default_threshold); ``boost``, a per-token bonus in
+    [-10, 10] that multiplies the score by e^boost."""
+    text: Optional[str] = None
+    phonemes: Optional[str] = None
+    name: Optional[str] = None
+    threshold: Optional[float] = None
+    boost: float = 0.0
+
+
+def _spotter_params(**given) -> _native.SpotterParams:
+    """kws_spotter_params from kws_spotter_params_init, with the given (not None) values set."""
+    params = _native.SpotterParams()
+    _lib().kws_spotter_params_init(ctypes.byref(params))
+    backend = given.pop("backend")
+    for name, value in given.items():
+        if value is not None:
+            integer = name in ("sample_rate", "window_frames")
+            setattr(params, name, _integer(name, value) if integer else float(value))
+    params.backend = _backend(backend)
+    return params
+
+
+def _keyword_structs(keywords: Sequence[Union[str, Keyword]]):
+    """kws_keyword structs (and the encoded strings they point to: keep both alive)."""
+    keywords = [Keyword(text=k) if isinstance(k, str) else k for k in keywords]
+    array = (_native.Keyword * max(1, len(keywords)))()
+    keep = []
+    for struct, keyword in zip(array, keywords):
+        if not isinstance(keyword, Keyword):
+            raise TypeError(f"keywords must be strings (text) or kws.Keyword, got {keyword!r}")
+        _lib().kws_keyword_init(ctypes.byref(struct))
+        for field in ("text", "phonemes", "name"):
+            value = getattr(keyword, field)
+            if value is not None:
+                encoded = str(value).encode()
+                keep.append(encoded)
+                setattr(struct, field, encoded)
+        if keyword.threshold is not None:
+            struct.threshold = float(keyword.threshold)
+        struct.boost = float(keyword.boost)
+    return array, len(keywords), keep
+
+
+class Spotter(_Handle):
+    """Open-vocabulary keyword spotting over one audio stream with a CTC acoustic model
+    (``model.is_ctc``): keywords given as text (``"hey jarvis"``) or :class:`Keyword`, searched
+    for in the model's per-frame phoneme posteriors. Push PCM chunks of any size, get
+    :class:`Detection` events whose ``label`` is the keyword's name and ``label_index`` its
+    index. One thread at a time per spotter; many spotters may share a Model.
+
+    Parameters mirror kws_spotter_params (kws.h): ``sample_rate`` of pushed audio (default: the
+    model's), ``window_frames`` (0: the model's), ``default_threshold``, ``refractory_seconds``,
+    ``peak_seconds``, ``backend``; those not given take kws_spotter_params_init's defaults.
+    """
+    _kind, _free = "spotter", "kws_spotter_free"
+
+    def __init__(self, model: Model, keywords: Sequence[Union[str, Keyword]], *,
+                 sample_rate: Optional[int] = None, window_frames: Optional[int] = None,
+                 default_threshold: Optional[float] = None,
+                 refractory_seconds: Optional[float] = None, peak_seconds: Optional[float] = None,
+                 backend: str = "default"):
+        params = _spotter_params(sample_rate=sample_rate, window_frames=window_frames,
+                                 default_threshold=default_threshold,
+                                 refractory_seconds=refractory_seconds, peak_seconds=peak_seconds,
+                                 backend=backend)
+        structs, count, _keep = _keyword_structs(keywords)
+        handle = ctypes.c_void_p()
+        with model._in_use.call():  # the model stays open while this reads it
+            _check(_lib().kws_spotter_create(model.handle, structs, count, ctypes.byref(params),
+                                             ctypes.byref(handle)))
+        self._handle = handle
+        self._lock = threading.Lock()
+        self.model = model
+        self.sample_rate = int(params.sample_rate) or model.sample_rate
+        #: (name, phonemes) of every keyword, as the spotter searches for it.
+        self.keywords: List[Tuple[str, str]] = []
+        number = ctypes.c_size_t()
+        _check(_lib().kws_spotter_num_keywords(handle, ctypes.byref(number)))
+        for index in range(number.value):
+            name, tokens = ctypes.c_char_p(), ctypes.c_char_p()
+            _check(_lib().kws_spotter_keyword(handle, index, ctypes.byref(name), ctypes.byref(tokens)))
+            self.keywords.append((name.value.decode(), tokens.value.decode()))
+
+    @_guarded
+    def push(self, samples) -> List[Detection]:
+        """Feeds a chunk (float in [-1, 1] or int16, at the spotter's rate); returns the events
+        it completed, oldest first."""
+        pcm = _pcm(samples)
+        with self._lock:
+            _push_pcm(_lib().kws_spotter_push, _lib().kws_spotter_push_s16, self.handle, pcm)
+            return _drain(_lib().kws_spotter_next, self.handle, self.sample_rate)
+
+    @_guarded
+    def finish(self) -> List[Detection]:
+        """Ends the stream (flushes and scores the tail); call reset() before pushing again."""
+        with self._lock:
+            _check(_lib().kws_spotter_finish(self.handle))
+            return _drain(_lib().kws_spotter_next, self.handle, self.sample_rate)
+
+    @_guarded
+    def reset(self) -> None:
+        with self._lock:
+            _check(_lib().kws_spotter_reset(self.handle))
+
+    @property
+    @_guarded
+    def samples_pushed(self) -> int:
+        value = ctypes.c_int64()
+        _check(_lib().kws_spotter_samples_pushed(self.handle, ctypes.byref(value)))
+        return int(value.value)
+
+
+def transcribe(model: Model, samples, sample_rate: int, *, backend: str = "default",
+               window_frames: Optional[int] = None) -> str:
+    """Greedy CTC decoding of one clip with a CTC model: the tokens it hears, separated by
+    spaces (kws_transcribe)."""
+    pcm = _pcm(samples)
+    if pcm.dtype == np.int16:
+        pcm = pcm.astype(np.float32) / 32768.0
+    params = _spotter_params(window_frames=window_frames, backend=backend)
+    sample_rate = _integer("sample_rate", sample_rate)
+    length = ctypes.c_size_t()
+    with model._in_use.call():
+        # A buffer of 64 bytes per second is ample (phonemes are a few bytes, about 15 per
+        # second); the size protocol covers the rest.
+        capacity = 64 + 64 * pcm.size // max(1, sample_rate)
+        for _ in range(2):
+            out = ctypes.create_string_buffer(capacity)
+            status = _lib().kws_transcribe(model.handle, _f32(pcm), pcm.size, sample_rate,
+                                           ctypes.byref(params), out, capacity, ctypes.byref(length))
+            if _native.STATUS_NAMES.get(status) != "buffer_too_small":
+                break
+            capacity = length.value + 1
+        _check(status)
+    return out.value.decode()
 
 
 def read_audio(path_or_bytes, sample_rate: int = 0) -> Audio:

@@ -381,3 +381,74 @@ def test_classify_example(tmp_path):
     bad = subprocess.run([sys.executable, str(script), str(tmp_path / "missing.wav"), "--model",
                           str(MODEL)], env=env, capture_output=True, text=True)
     assert bad.returncode == 1 and "missing.wav" in bad.stderr
+
+
+# ---- the open-vocabulary spotter (CTC models) ----
+
+CTC_MODEL = REPO / "tests" / "model" / "golden" / "ctc" / "phonemes_tau1.kws"
+COMPUTER = "k @ m p j u: t# 3"
+
+
+@pytest.fixture(scope="module")
+def ctc_model():
+    library_or_skip()
+    return kws.Model(CTC_MODEL)
+
+
+def heard_phrases(model, audio, rate=16000):
+    """Three-token phrases of the model's own transcript: each is the best path somewhere."""
+    tokens = kws.transcribe(model, audio, rate).split()
+    return [" ".join(tokens[i:i + 3]) for i in range(0, len(tokens) - 2, 4)]
+
+
+def test_ctc_model_and_transcribe(ctc_model, model):
+    assert ctc_model.is_ctc and not model.is_ctc
+    assert ctc_model.labels[0] == "_blank_"
+    audio = noise(3, seed=4)
+    text = kws.transcribe(ctc_model, audio, 16000)
+    assert text and set(text.split()) <= set(ctc_model.labels[1:])
+    with pytest.raises(kws.KwsError, match="CTC model") as error:
+        kws.transcribe(model, audio, 16000)
+    assert error.value.status_name == "invalid_argument"
+
+
+def test_spotter_finds_heard_phrases_for_any_chunking(ctc_model):
+    audio = noise(4, seed=5)
+    phrases = heard_phrases(ctc_model, audio)
+    assert len(phrases) >= 2
+    keywords = [kws.Keyword(phonemes=p, name=f"k{i}", threshold=0.9) for i, p in enumerate(phrases)]
+    spotter = kws.Spotter(ctc_model, keywords)
+    assert [name for name, _ in spotter.keywords] == [f"k{i}" for i in range(len(phrases))]
+    whole = spotter.push(audio) + spotter.finish()
+    assert whole and all(0.9 <= e.score <= 1.0 and e.label.startswith("k") for e in whole)
+    assert {e.label_index for e in whole} == set(range(len(phrases)))
+    spotter.reset()
+    chunked = []
+    for start in range(0, audio.size, 777):
+        chunked += spotter.push(audio[start:start + 777])
+    chunked += spotter.finish()
+    assert chunked == whole
+    assert spotter.samples_pushed == audio.size
+
+
+def test_spotter_keywords_as_text_and_errors(ctc_model, model):
+    try:
+        spotter = kws.Spotter(ctc_model, ["computer", kws.Keyword(phonemes=COMPUTER, name="c")])
+    except kws.KwsError as error:  # a libkws without libespeak-ng
+        assert error.status_name == "unsupported_format" and "libespeak-ng" in str(error)
+    else:
+        assert spotter.keywords == [("computer", COMPUTER), ("c", COMPUTER)]
+    with pytest.raises(kws.KwsError, match="QQ"):
+        kws.Spotter(ctc_model, [kws.Keyword(phonemes="k @ QQ")])
+    with pytest.raises(kws.KwsError, match="exactly one of text and phonemes"):
+        kws.Spotter(ctc_model, [kws.Keyword(text="computer", phonemes=COMPUTER)])
+    with pytest.raises(kws.KwsError, match="no keywords"):
+        kws.Spotter(ctc_model, [])
+    with pytest.raises(kws.KwsError, match="threshold"):
+        kws.Spotter(ctc_model, [kws.Keyword(phonemes=COMPUTER, threshold=2.0)])
+    with pytest.raises(kws.KwsError, match="CTC model"):
+        kws.Spotter(model, [kws.Keyword(phonemes=COMPUTER)])
+    with pytest.raises(kws.KwsError, match="kws::Spotter"):
+        kws.Detector(ctc_model)
+    with pytest.raises(TypeError):
+        kws.Spotter(ctc_model, [42])

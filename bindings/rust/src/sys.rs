@@ -29,6 +29,10 @@ pub struct kws_detector {
 pub struct kws_event_policy {
     _opaque: [u8; 0],
 }
+#[repr(C)]
+pub struct kws_spotter {
+    _opaque: [u8; 0],
+}
 
 pub type kws_detection_callback = unsafe extern "C" fn(*const kws_detection, *mut c_void);
 pub type kws_evaluation_callback = unsafe extern "C" fn(*const kws_evaluation, *mut c_void);
@@ -104,6 +108,25 @@ mirror_structs! {
         user_data: *mut c_void,
         evaluation_callback: Option<kws_evaluation_callback>,
         evaluation_user_data: *mut c_void,
+    }
+    struct kws_keyword {
+        size: usize,
+        text: *const c_char,
+        phonemes: *const c_char,
+        name: *const c_char,
+        threshold: f32,
+        boost: f32,
+    }
+    struct kws_spotter_params {
+        size: usize,
+        sample_rate: i32,
+        window_frames: i32,
+        default_threshold: f32,
+        refractory_seconds: f32,
+        peak_seconds: f32,
+        backend: kws_backend,
+        callback: Option<kws_detection_callback>,
+        user_data: *mut c_void,
     }
 }
 
@@ -197,6 +220,22 @@ declare_functions! {
     kws_event_policy_reset: fn(*mut kws_event_policy) -> kws_status;
     kws_event_policy_run: fn(*mut kws_event_policy, *const f32, usize, *const i64, usize, *mut i32) -> kws_status;
     kws_event_policy_thresholds: fn(*const kws_event_policy, *mut *const f32, *mut usize) -> kws_status;
+
+    kws_model_is_ctc: fn(*const kws_model, *mut i32) -> kws_status;
+    kws_keyword_init: fn(*mut kws_keyword);
+    kws_spotter_params_init: fn(*mut kws_spotter_params);
+    kws_spotter_create: fn(*const kws_model, *const kws_keyword, usize, *const kws_spotter_params, *mut *mut kws_spotter) -> kws_status;
+    kws_spotter_free: fn(*mut kws_spotter);
+    kws_spotter_push: fn(*mut kws_spotter, *const f32, usize) -> kws_status;
+    kws_spotter_push_s16: fn(*mut kws_spotter, *const i16, usize) -> kws_status;
+    kws_spotter_finish: fn(*mut kws_spotter) -> kws_status;
+    kws_spotter_reset: fn(*mut kws_spotter) -> kws_status;
+    kws_spotter_pending: fn(*const kws_spotter, *mut usize) -> kws_status;
+    kws_spotter_next: fn(*mut kws_spotter, *mut kws_detection, *mut i32) -> kws_status;
+    kws_spotter_num_keywords: fn(*const kws_spotter, *mut usize) -> kws_status;
+    kws_spotter_keyword: fn(*const kws_spotter, usize, *mut *const c_char, *mut *const c_char) -> kws_status;
+    kws_spotter_samples_pushed: fn(*const kws_spotter, *mut i64) -> kws_status;
+    kws_transcribe: fn(*const kws_model, *const f32, usize, i32, *const kws_spotter_params, *mut c_char, usize, *mut usize) -> kws_status;
 
     kws_audio_read: fn(*const c_char, i32, *mut *mut f32, *mut usize, *mut i32) -> kws_status;
     kws_audio_read_memory: fn(*const c_void, usize, i32, *mut *mut f32, *mut usize, *mut i32) -> kws_status;
