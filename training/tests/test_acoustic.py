@@ -10,6 +10,7 @@ import shutil
 import numpy as np
 import pytest
 
+from kws_training.modelfile import BLANK_LABEL
 from kws_training.recipe import acoustic
 from kws_training.shared_data import find as find_shared_data
 
@@ -41,7 +42,7 @@ def test_phoneme_error_rate_counts_edits_over_reference_length():
 def test_the_evaluation_keywords_are_never_trained_on():
     assert acoustic._says_a_keyword("THE COMPUTER IS ON") and acoustic._says_a_keyword("TWO COMPUTERS")
     assert acoustic._says_a_keyword("ALEXANDER SAID") and not acoustic._says_a_keyword("A COMMUTER TRAIN")
-    assert acoustic.token_inventory([("b", "a"), ("a", "c")]) == [acoustic.BLANK, "a", "b", "c"]
+    assert acoustic.token_inventory([("b", "a"), ("a", "c")]) == [BLANK_LABEL, "a", "b", "c"]
 
 
 @pytest.mark.skipif(find_shared_data("librispeech") is None or shutil.which("espeak-ng") is None,
@@ -53,7 +54,13 @@ def test_a_short_run_lowers_the_loss_and_reports_the_phoneme_error_rate(tmp_path
     history = summary["history"]
     assert len(history) == 3 and history[-1]["loss"] < history[0]["loss"]
     assert 0.0 <= summary["validation_per"] <= 1.5
-    assert summary["labels"][0] == acoustic.BLANK and len(summary["labels"]) > 20
+    assert summary["labels"][0] == BLANK_LABEL and len(summary["labels"]) > 20
+    # exported as a CTC model file that libkws decodes as PyTorch does (padding aside)
+    from kws.runtime import Model
+
+    with Model(tmp_path / "run" / "model.kws") as model:
+        assert model.is_ctc and model.labels == summary["labels"]
+    assert abs(summary["libkws_validation_per"] - summary["validation_per"]) < 0.05
     data = json.loads((tmp_path / "run" / "data.json").read_text())
     assert data["librispeech_utterances"] == 8 and data["validation_utterances"] >= 4
     # resumable: a finished run has nothing left to do

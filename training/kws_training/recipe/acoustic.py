@@ -31,12 +31,11 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from ..modelfile import BLANK_LABEL
 from .audio import SAMPLE_RATE, to_float
 
 #: Words never in the acoustic model's training data: the keywords it is evaluated on as text.
 KEYWORDS_NEVER_TRAINED = ("computer", "alexa")
-#: CTC blank, labels[0] of a "bcresnet_ctc" model file.
-BLANK = "_blank_"
 #: Readers held out for the phoneme error rate: [0.2, 0.5) of the wake-word split.
 VALIDATION_READERS = (0.2, 0.5)
 WORD_CLIPS_PER_EPOCH = 3000
@@ -135,8 +134,8 @@ def corpus(seed: int = 0, synthetic: bool = True, limit: int = 0):
 
 
 def token_inventory(texts_tokens: Sequence[Sequence[str]]) -> List[str]:
-    """labels of the model file: the blank, then every token seen, sorted."""
-    return [BLANK] + sorted({t for tokens in texts_tokens for t in tokens})
+    """labels of the model file: the blank (BLANK_LABEL), then every token seen, sorted."""
+    return [BLANK_LABEL] + sorted({t for tokens in texts_tokens for t in tokens})
 
 
 def batches(lengths: Sequence[int], frames_per_batch: int, rng: np.random.Generator) -> List[List[int]]:
@@ -324,8 +323,44 @@ def train(args) -> Dict[str, object]:
                     "history": history, "labels": labels, "tau": args.tau}, checkpoint)
     summary = {"labels": labels, "history": history, "data": data_note,
                "validation_per": history[-1].get("validation_per") if history else None}
+    export_run(run, args.export)
+    summary["libkws_validation_per"] = _libkws_per(run / "model.kws", held_out)
     (run / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
     return summary
+
+
+def export_run(run: pathlib.Path, copy_to: Optional[pathlib.Path] = None) -> pathlib.Path:
+    """RUN/last.pt as the libkws model file RUN/model.kws (architecture "bcresnet_ctc"), and a
+    copy at ``copy_to``."""
+    import shutil
+
+    import torch
+
+    from ..export import export
+    from ..modelfile import CTC_ARCHITECTURE
+
+    state = torch.load(run / "last.pt")
+    config = json.loads((run / "data.json").read_text())
+    description = (f"phoneme CTC acoustic model (kws_training.recipe.acoustic): BC-ResNet-{state['tau']}, "
+                   f"{len(state['history'])} epochs on {config['hours']} h (LibriSpeech training readers, "
+                   f"Speech Commands words, synthetic sentences; computer and alexa never heard)")
+    path = run / "model.kws"
+    export(state["model"], state["tau"], state["labels"], path, input_frames=INPUT_FRAMES,
+           description=description, architecture=CTC_ARCHITECTURE)
+    if copy_to is not None:
+        copy_to.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, copy_to)
+    return path
+
+
+def _libkws_per(model_path: pathlib.Path, held_out: Sequence[Utterance]) -> float:
+    """The phoneme error rate of libkws's own greedy decoding (kws.transcribe) of the exported
+    file: the same figure as PyTorch's, through the runtime users call."""
+    from kws.runtime import Model, transcribe
+
+    with Model(model_path) as model:
+        hypotheses = [tuple(transcribe(model, u.audio, SAMPLE_RATE).split()) for u in held_out]
+    return round(phoneme_error_rate(hypotheses, [u.tokens for u in held_out]), 4)
 
 
 def main(argv=None) -> int:
