@@ -375,6 +375,62 @@ def cmd_tune(args) -> int:
 
 # ---- parser --------------------------------------------------------------------------------------
 
+# ---- spot ----------------------------------------------------------------------------------------
+
+def _stream_at(path: str):
+    pcm, rate = stream.read_wav(pathlib.Path(path))
+    truth = stream.load_truth(stream.truth_paths(pathlib.Path(path))[0])
+    return pcm, rate, truth
+
+
+def cmd_spot(args) -> int:
+    from . import spot
+
+    keywords = [k.strip() for k in args.keywords.split(",") if k.strip()]
+    options = {"refractory_seconds": args.refractory, "backend": args.backend}
+    report: dict = {"model": str(args.model), "keywords": keywords, "libkws": _libkws_info(),
+                    "rule": evaluate_rule(), "candidate_threshold": spot.CANDIDATE_THRESHOLD}
+    threshold = args.threshold
+    if args.calibration_stream:
+        pcm, rate, truth = _stream_at(args.calibration_stream)
+        calibration = spot.evaluate_stream(args.model, pcm, rate, truth, keywords, args.tolerance, **options)
+        threshold = spot.calibrated_threshold(calibration["rows"], args.target_fa_per_hour)
+        report["calibration"] = {"stream": args.calibration_stream, "target_fa_per_hour": args.target_fa_per_hour,
+                                 "threshold": threshold}
+        if threshold is None:
+            raise SystemExit(f"no threshold keeps {args.calibration_stream} within {args.target_fa_per_hour} FA/h")
+    pcm, rate, truth = _stream_at(args.stream)
+    test = spot.evaluate_stream(args.model, pcm, rate, truth, keywords, args.tolerance, **options)
+    rows = test["rows"]
+    report["stream"] = {"path": args.stream, "duration_s": test["duration_s"],
+                        "occurrences": sum(1 for o in truth["occurrences"]
+                                           if o.get("kind", "keyword") == "keyword" and o["label"] in keywords)}
+    report["cost_ms_per_audio_second"] = round(test["cost_ms_per_audio_second"], 4)
+    report["det"] = {"operating_points": evaluate.operating_points(rows, args.operating_points)}
+    line = f"{pathlib.Path(args.model).name} {','.join(keywords)}:"
+    if threshold is not None:
+        swept = min((r for r in rows if r["label"] == "all" and r["threshold"] >= threshold),
+                    key=lambda r: r["threshold"], default=None)
+        real = spot.verify(args.model, pcm, rate, truth, keywords, threshold, args.tolerance, **options)
+        report["at_threshold"] = {"threshold": threshold, "run": real,
+                                  "swept": {k: swept[k] for k in ("miss_rate", "fa_per_hour")} if swept else None}
+        line += f" threshold {threshold:.3f}: miss {100 * real['miss_rate']:.1f} % at {real['fa_per_hour']:.2f} FA/h;"
+    points = {p["target_fa_per_hour"]: p for p in report["det"]["operating_points"] if p["label"] == "all"}
+    line += " DET: " + ", ".join(
+        f"miss {100 * p['miss_rate']:.1f} % at {t:g} FA/h" if p["miss_rate"] is not None else f"none within {t:g} FA/h"
+        for t, p in points.items())
+    line += f" ({report['stream']['occurrences']} keywords, {test['duration_s'] / 3600:.1f} h; " \
+            f"{report['cost_ms_per_audio_second']:.2f} ms per audio second)"
+    report["summary"] = line
+    if args.out:
+        out = pathlib.Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "report.json").write_text(json.dumps(report, indent=1, default=_json_default) + "\n")
+        evaluate.write_det_csv(out / "det.csv", rows)
+    print(line)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="python -m kws_training.evaluation",
                                   description="Evaluate libkws's streaming keyword detector on long audio.")
@@ -482,6 +538,25 @@ def parser() -> argparse.ArgumentParser:
     tune.add_argument("--quiet", action="store_true")
     _detector_flags(tune)
     tune.set_defaults(func=cmd_tune)
+
+    spot = commands.add_parser("spot", help="score open-vocabulary keywords (kws.Spotter, CTC model) on a stream",
+                               description="Runs kws.Spotter with KEYWORDS given as text over STREAM and "
+                               "scores its events (" + evaluate_rule() + "). The DET comes from one pass "
+                               "at a low threshold (evaluation.spot); --calibration-stream picks the "
+                               "threshold for --target-fa-per-hour on another stream (the honest figure), "
+                               "re-run for real on STREAM.")
+    spot.add_argument("--model", required=True, help="a CTC phoneme model (bcresnet_ctc)")
+    spot.add_argument("--keywords", required=True, help='comma-separated text, e.g. "computer,hey jarvis"')
+    spot.add_argument("--stream", required=True)
+    spot.add_argument("--calibration-stream", help="choose the threshold on this stream")
+    spot.add_argument("--target-fa-per-hour", type=float, default=0.5)
+    spot.add_argument("--threshold", type=float, help="score at this threshold too (without a calibration stream)")
+    spot.add_argument("--operating-points", type=_rates, default=(1.0, 0.5))
+    spot.add_argument("--refractory", type=float, default=0.5)
+    spot.add_argument("--backend", default="default")
+    spot.add_argument("--tolerance", type=float, default=1.0)
+    spot.add_argument("--out", help="write report.json and det.csv here")
+    spot.set_defaults(func=cmd_spot)
     return top
 
 
