@@ -1,4 +1,4 @@
-// Spotter: stream input -> feature frames -> FrameStream (per-frame logits) -> KeywordSearch.
+// Spotter: stream input -> feature frames -> FrameLogits (per-frame logits) -> KeywordSearch.
 #include "kws/spotter.hpp"
 
 #include <algorithm>
@@ -11,7 +11,7 @@
 #include "kws/error.hpp"
 #include "kws/phonemizer.hpp"
 #include "model/architecture.hpp"
-#include "spotter/frame_stream.hpp"
+#include "spotter/frame_logits.hpp"
 #include "spotter/keyword_search.hpp"
 #include "stream_input.hpp"
 
@@ -91,7 +91,7 @@ struct Spotter::Impl {
   std::vector<detail::SearchKeyword> search_keywords;  // filled by resolve(), then moved into search
   std::vector<SpotterKeyword> keywords;
   detail::StreamInput input;
-  detail::FrameStream frames;
+  detail::FrameLogits frames;
   detail::KeywordSearch search;
   std::vector<detail::SearchEvent> events;  // room for one event per keyword
   Sink sink = nullptr;

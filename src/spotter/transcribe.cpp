@@ -1,4 +1,4 @@
-// transcribe(): whole-clip features through the spotter's FrameStream, greedy CTC decoding.
+// transcribe(): whole-clip features through the spotter's FrameLogits, greedy CTC decoding.
 #include "kws/transcribe.hpp"
 
 #include <algorithm>
@@ -8,7 +8,7 @@
 #include "kws/features.hpp"
 #include "model/architecture.hpp"
 #include "sample_rate.hpp"
-#include "spotter/frame_stream.hpp"
+#include "spotter/frame_logits.hpp"
 
 namespace kws {
 
@@ -40,7 +40,7 @@ Transcript transcribe(const Model& model, const float* samples, std::size_t coun
   detail::require_sample_rate("transcribe", sample_rate);
   const FeatureConfig& config = model.feature_config();
   const FeatureMatrix features = FeatureExtractor(config).compute(samples, count, sample_rate);
-  detail::FrameStream stream(model, options.backend, options.window_frames);
+  detail::FrameLogits stream(model, options.backend, options.window_frames);
   Transcript transcript;
   Decoder decoder{&model, &transcript};
   std::vector<float> frame(features.rows);

@@ -17,12 +17,12 @@
 #include "kws/features.hpp"
 #include "kws/phonemizer.hpp"
 #include "model/architecture.hpp"
-#include "spotter/frame_stream.hpp"
+#include "spotter/frame_logits.hpp"
 #include "spotter_support.hpp"
 
 namespace {
 
-std::vector<float> collect_stream(kws::detail::FrameStream& stream, const kws::FeatureMatrix& features) {
+std::vector<float> collect_stream(kws::detail::FrameLogits& stream, const kws::FeatureMatrix& features) {
   std::vector<float> out;
   auto sink = [](void* context, const float* logits) {
     auto& self = *static_cast<std::pair<std::vector<float>*, int>*>(context);
@@ -94,7 +94,7 @@ TEST_CASE("streamed per-frame logits equal one forward pass over the whole strea
   for (float v : expected) scale = std::max(scale, std::fabs(v));
   for (int window : {0, 117, 200, 301, 1000}) {
     CAPTURE(window);
-    kws::detail::FrameStream stream(model, kws::Backend::reference, window);
+    kws::detail::FrameLogits stream(model, kws::Backend::reference, window);
     const std::vector<float> got = collect_stream(stream, features);
     REQUIRE(got.size() == expected.size());
     const float diff = kws::test::max_abs_difference(got.data(), expected.data(), got.size());
@@ -104,7 +104,7 @@ TEST_CASE("streamed per-frame logits equal one forward pass over the whole strea
     stream.reset();
     CHECK(collect_stream(stream, features) == got);
   }
-  CHECK_THROWS_AS(kws::detail::FrameStream(model, kws::Backend::reference, 116), kws::InvalidArgument);
+  CHECK_THROWS_AS(kws::detail::FrameLogits(model, kws::Backend::reference, 116), kws::InvalidArgument);
 }
 
 TEST_CASE("the spotter finds keywords the model hears, with the same events for any chunking") {

@@ -18,13 +18,13 @@
 
 namespace kws::detail {
 
-class FrameStream {
+class FrameLogits {
  public:
   using Sink = void (*)(void* context, const float* logits);
 
   // `window` frames per evaluation (0: the model's input_frames); throws InvalidArgument when
   // window <= 2R (no central frames).
-  FrameStream(const Model& model, Backend backend, int window);
+  FrameLogits(const Model& model, Backend backend, int window);
 
   // One feature frame ([bins] values). Frames whose logits are final go to sink(context, logits)
   // in stream order, num_classes values each, valid during the call.

@@ -1,5 +1,5 @@
-// FrameStream: overlapping windows through Engine::run_frames, central frames kept.
-#include "spotter/frame_stream.hpp"
+// FrameLogits: overlapping windows through Engine::run_frames, central frames kept.
+#include "spotter/frame_logits.hpp"
 
 #include <algorithm>
 #include <string>
@@ -19,7 +19,7 @@ EngineOptions engine_options(const Model& model, Backend backend, int window) {
 }
 }  // namespace
 
-FrameStream::FrameStream(const Model& model, Backend backend, int window)
+FrameLogits::FrameLogits(const Model& model, Backend backend, int window)
     : engine_(model, engine_options(model, backend, window)) {
   radius_ = temporal_receptive_radius();
   window_ = engine_.max_frames();
@@ -35,22 +35,22 @@ FrameStream::FrameStream(const Model& model, Backend backend, int window)
   column_.assign(std::size_t(classes_), 0.0f);
 }
 
-void FrameStream::reset() { frames_ = emitted_ = 0; }
+void FrameLogits::reset() { frames_ = emitted_ = 0; }
 
-void FrameStream::push(const float* frame, Sink sink, void* context) {
+void FrameLogits::push(const float* frame, Sink sink, void* context) {
   std::copy(frame, frame + bins_, ring_.begin() + std::ptrdiff_t(frames_ % window_) * bins_);
   ++frames_;
   if (frames_ >= window_ && (frames_ - window_) % stride_ == 0)
     evaluate(frames_ - window_, window_, frames_ - radius_, sink, context);
 }
 
-void FrameStream::finish(Sink sink, void* context) {
+void FrameLogits::finish(Sink sink, void* context) {
   if (frames_ == emitted_) return;
   const std::int64_t first = std::max<std::int64_t>(0, frames_ - window_);
   evaluate(first, int(frames_ - first), frames_, sink, context);
 }
 
-void FrameStream::evaluate(std::int64_t first, int count, std::int64_t until, Sink sink, void* context) {
+void FrameLogits::evaluate(std::int64_t first, int count, std::int64_t until, Sink sink, void* context) {
   for (int j = 0; j < count; ++j) {
     const float* frame = ring_.data() + std::size_t((first + j) % window_) * std::size_t(bins_);
     for (int b = 0; b < bins_; ++b) input_[std::size_t(b) * std::size_t(count) + std::size_t(j)] = frame[b];
